@@ -1,0 +1,92 @@
+//! Closed enums (`#[derive(MetricEnum)]`): fieldless, sent as strings, variants gated by version.
+
+use schemars::Schema;
+use serde::Serializer;
+
+use crate::field::Variant;
+use crate::schema::SchemaContext;
+use crate::version::{Release, Version};
+
+/// A closed set of named values, implemented by `#[derive(MetricEnum)]`.
+///
+/// Sent as the variant's name; its schema at a version is an `enum` of the variants that
+/// exist then. Usable as a metric and as the key of a `BTreeMap` metric.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a closed metric enum: map keys and enum metrics must be `#[derive(MetricEnum)]` enums",
+    label = "not a `#[derive(MetricEnum)]` enum",
+    note = "free-text keys such as `String` could carry names or paths; declare the closed set of keys as a fieldless enum with `#[derive(MetricEnum)]`"
+)]
+pub trait MetricEnum: 'static {
+    /// The enum's name in schemas (`#[metrics(name = ...)]`, default the kebab-case type name).
+    const NAME: &'static str;
+    /// The enum's doc comment.
+    const DESCRIPTION: &'static str;
+
+    /// Every variant, in declaration order.
+    fn variants() -> &'static [Variant];
+
+    /// The index in [`MetricEnum::variants`] of this value.
+    fn variant_index(&self) -> usize;
+
+    /// This value's variant.
+    fn variant(&self) -> &'static Variant {
+        &Self::variants()[self.variant_index()]
+    }
+}
+
+pub(crate) fn variant_exists<E: MetricEnum>(value: &E, release: Release) -> bool {
+    value.variant().availability().exists_at(release)
+}
+
+/// The schema of an enum at `cx.release()`: a `$ref` to its definition, an `enum` of the
+/// variants that exist then.
+pub fn enum_schema<E: MetricEnum>(cx: &mut SchemaContext) -> Schema {
+    cx.define(E::NAME, |cx| {
+        let release = cx.release();
+        let names: Vec<&str> = E::variants()
+            .iter()
+            .filter(|v| v.availability().exists_at(release))
+            .map(|v| v.name())
+            .collect();
+        let mut schema = schemars::json_schema!({
+            "title": E::NAME,
+            "type": "string",
+            "enum": names,
+        });
+        if !E::DESCRIPTION.is_empty() {
+            schema.insert("description".into(), E::DESCRIPTION.into());
+        }
+        schema
+    })
+}
+
+/// The versions at which an enum's set of variants changes.
+pub fn enum_change_points<E: MetricEnum>(out: &mut Vec<Version>) {
+    for variant in E::variants() {
+        variant.availability().push_bounds(out);
+    }
+}
+
+/// Serializes an enum value as its name; a variant that does not exist at `release` is an
+/// error that names it.
+pub fn serialize_enum<E: MetricEnum, S: Serializer>(
+    value: &E,
+    release: Release,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    let variant = value.variant();
+    if !variant.availability().exists_at(release) {
+        let when = match (variant.since(), variant.until()) {
+            (Some(since), _) if since.release() > release => format!("it was added in {since}"),
+            (_, Some(until)) => format!("it was removed in {until}"),
+            _ => "it is not available".to_owned(),
+        };
+        return Err(serde::ser::Error::custom(format_args!(
+            "{}::{} (\"{}\") cannot be sent at version {release}: {when}",
+            E::NAME,
+            variant.rust_name(),
+            variant.name(),
+        )));
+    }
+    serializer.serialize_str(variant.name())
+}

@@ -1,0 +1,204 @@
+//! The tables the derives emit: one `Field` per struct field, one `Variant` per enum variant.
+
+use schemars::Schema;
+
+use crate::schema::SchemaContext;
+use crate::value::MetricValue;
+use crate::version::{Release, Version};
+
+/// The versions a field or variant exists at: `since <= release < until`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Availability {
+    since: Option<Version>,
+    until: Option<Version>,
+}
+
+impl Availability {
+    /// Exists from `since` (or from the start) up to, not including, `until` (or forever).
+    pub const fn new(since: Option<Version>, until: Option<Version>) -> Self {
+        Availability { since, until }
+    }
+
+    /// The version it was added in; `None` when it exists from the start (the baseline).
+    pub fn since(&self) -> Option<&Version> {
+        self.since.as_ref()
+    }
+
+    /// The version it was removed in; `None` when it was never removed.
+    pub fn until(&self) -> Option<&Version> {
+        self.until.as_ref()
+    }
+
+    /// Whether it exists at `release`.
+    #[inline]
+    pub fn exists_at(&self, release: Release) -> bool {
+        let after_since = match &self.since {
+            Some(since) => since.release() <= release,
+            None => true,
+        };
+        let before_until = match &self.until {
+            Some(until) => release < until.release(),
+            None => true,
+        };
+        after_since && before_until
+    }
+
+    pub(crate) fn push_bounds(&self, out: &mut Vec<Version>) {
+        out.extend(self.since.iter().chain(self.until.iter()).cloned());
+    }
+}
+
+/// How to get the schema and change points of a field's value type, without knowing it.
+#[derive(Clone, Copy)]
+pub(crate) struct ValueKind {
+    pub(crate) schema: fn(&mut SchemaContext) -> Schema,
+    pub(crate) change_points: fn(&mut Vec<Version>),
+}
+
+/// One field of a `#[derive(Metrics)]` struct, in declaration order.
+#[derive(Clone)]
+pub struct Field {
+    key: &'static str,
+    rust_name: &'static str,
+    availability: Availability,
+    description: &'static str,
+    pub(crate) value: ValueKind,
+}
+
+impl Field {
+    #[doc(hidden)]
+    pub const fn new<T: MetricValue>(
+        key: &'static str,
+        rust_name: &'static str,
+        availability: Availability,
+        description: &'static str,
+    ) -> Self {
+        Field {
+            key,
+            rust_name,
+            availability,
+            description,
+            value: ValueKind {
+                schema: T::metric_schema,
+                change_points: T::metric_change_points,
+            },
+        }
+    }
+
+    /// The JSON key (after `rename` / `rename_all`).
+    pub fn key(&self) -> &'static str {
+        self.key
+    }
+
+    /// The Rust field name.
+    pub fn rust_name(&self) -> &'static str {
+        self.rust_name
+    }
+
+    /// The version the field was added in (`#[since]`); `None` for baseline fields.
+    pub fn since(&self) -> Option<&Version> {
+        self.availability.since()
+    }
+
+    /// The version the field was removed in (`#[until]`).
+    pub fn until(&self) -> Option<&Version> {
+        self.availability.until()
+    }
+
+    /// Since and until together.
+    pub fn availability(&self) -> &Availability {
+        &self.availability
+    }
+
+    /// The doc comment, lines joined with `\n`.
+    pub fn description(&self) -> &'static str {
+        self.description
+    }
+
+    /// The first line of the doc comment.
+    pub fn summary(&self) -> &'static str {
+        first_line(self.description)
+    }
+
+    /// Whether the field is sent at `version`.
+    pub fn exists_at(&self, version: &Version) -> bool {
+        self.availability.exists_at(version.release())
+    }
+
+    /// The schema of the field's value at `version`, without the field's description.
+    pub fn value_schema(&self, version: &Version) -> Schema {
+        let mut cx = SchemaContext::new(version.release());
+        (self.value.schema)(&mut cx)
+    }
+}
+
+impl std::fmt::Debug for Field {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Field")
+            .field("key", &self.key)
+            .field("since", &self.availability.since)
+            .field("until", &self.availability.until)
+            .field("description", &self.description)
+            .finish()
+    }
+}
+
+/// One variant of a `#[derive(MetricEnum)]` enum, in declaration order.
+#[derive(Clone, Debug)]
+pub struct Variant {
+    name: &'static str,
+    rust_name: &'static str,
+    availability: Availability,
+    description: &'static str,
+}
+
+impl Variant {
+    #[doc(hidden)]
+    pub const fn new(
+        name: &'static str,
+        rust_name: &'static str,
+        availability: Availability,
+        description: &'static str,
+    ) -> Self {
+        Variant {
+            name,
+            rust_name,
+            availability,
+            description,
+        }
+    }
+
+    /// The serialized name (after `rename` / `rename_all`).
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// The Rust variant name.
+    pub fn rust_name(&self) -> &'static str {
+        self.rust_name
+    }
+
+    /// The version the variant was added in.
+    pub fn since(&self) -> Option<&Version> {
+        self.availability.since()
+    }
+
+    /// The version the variant was removed in.
+    pub fn until(&self) -> Option<&Version> {
+        self.availability.until()
+    }
+
+    /// Since and until together.
+    pub fn availability(&self) -> &Availability {
+        &self.availability
+    }
+
+    /// The doc comment, lines joined with `\n`.
+    pub fn description(&self) -> &'static str {
+        self.description
+    }
+}
+
+pub(crate) fn first_line(text: &str) -> &str {
+    text.lines().next().unwrap_or("").trim()
+}

@@ -1,0 +1,98 @@
+//! Declare usage metrics once; derive version-gated payloads, one JSON Schema per product
+//! version, documentation and snapshot tests from that declaration.
+//!
+//! ```
+//! use metrics_core::{Bytes, Metrics, Version};
+//!
+//! /// Usage statistics sent with the update check.
+//! #[derive(Metrics)]
+//! #[metrics(rename_all = "camelCase")]
+//! pub struct UsageStatistics {
+//!     /// The number of environments that you have
+//!     pub environments: u64,
+//!     /// The amount of memory the server is using
+//!     #[since("2.6")]
+//!     pub memory: Bytes,
+//! }
+//!
+//! let stats = UsageStatistics { environments: 4, memory: Bytes(1 << 30) };
+//! let old = serde_json::to_string(&stats.at(&Version::parse("2.5").unwrap())).unwrap();
+//! assert_eq!(old, r#"{"environments":4}"#);
+//! let new = serde_json::to_string(&stats.at(&Version::parse("2.6").unwrap())).unwrap();
+//! assert_eq!(new, r#"{"environments":4,"memory":1073741824}"#);
+//!
+//! let schema = UsageStatistics::schema_at(&Version::parse("3.0").unwrap());
+//! assert_eq!(schema.get("$id").unwrap(), "urn:metrics:usage-statistics:2.6.0");
+//! ```
+//!
+//! # Gating rule
+//!
+//! A field exists at a version when `since <= release < until`, where `release` is the
+//! version without pre-release and build metadata: a `3.4.0-beta.2` client sends the
+//! fields added in 3.4.
+
+mod enums;
+mod field;
+pub mod files;
+mod metrics;
+mod model;
+mod schema;
+mod types;
+mod value;
+mod version;
+
+#[cfg(feature = "cli")]
+pub mod cli;
+
+pub use enums::MetricEnum;
+pub use field::{Availability, Field, Variant};
+pub use metrics::Metrics;
+pub use metrics_derive::{MetricEnum, Metrics};
+pub use model::Model;
+pub use schema::{DIALECT, SchemaContext, effective_version, schema_id};
+pub use types::{Bytes, InstallationId, ParseIdError, Percent, PercentError, Sha1Digest};
+pub use value::{MetricValue, Versioned};
+pub use version::{Release, Version, VersionError};
+
+/// What the derives' generated code calls. Not a public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::enums::{enum_change_points, enum_schema, serialize_enum};
+    pub use crate::metrics::StructWriter;
+    pub use crate::schema::{nested_schema, struct_change_points};
+    pub use schemars::Schema;
+    pub use serde;
+    pub use std::vec::Vec;
+
+    /// Fails compilation with `message` when `inner` (the earliest since inside a field's
+    /// type) is before `parent` (the field's own since).
+    pub const fn assert_not_before(
+        inner: Option<crate::Release>,
+        parent: crate::Release,
+        message: &str,
+    ) {
+        if let Some(inner) = inner
+            && inner.const_lt(&parent)
+        {
+            panic!("{}", message);
+        }
+    }
+
+    /// The earlier of two optional releases (`None` means "no constraint").
+    pub const fn earliest(
+        a: Option<crate::Release>,
+        b: Option<crate::Release>,
+    ) -> Option<crate::Release> {
+        match (a, b) {
+            (Some(a), Some(b)) => {
+                if a.const_lt(&b) {
+                    Some(a)
+                } else {
+                    Some(b)
+                }
+            }
+            (Some(a), None) => Some(a),
+            (None, b) => b,
+        }
+    }
+}

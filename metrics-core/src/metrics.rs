@@ -1,0 +1,93 @@
+//! The `Metrics` trait: a payload type, its field table, its versions, views and schemas.
+
+use schemars::Schema;
+use serde::Serializer;
+use serde::ser::SerializeStruct;
+
+use crate::field::Field;
+use crate::schema;
+use crate::value::{MetricValue, Versioned};
+use crate::version::{Release, Version};
+
+/// A payload declared with `#[derive(Metrics)]`.
+///
+/// Every method is derived from the field table, so that the payload, its schema and its
+/// documentation cannot disagree.
+pub trait Metrics: MetricValue + Sized + 'static {
+    /// The payload's name (`#[metrics(name = ...)]`, default the kebab-case type name).
+    const NAME: &'static str;
+    /// The struct's doc comment.
+    const DESCRIPTION: &'static str;
+
+    /// The fields, in declaration order.
+    fn fields() -> &'static [Field];
+
+    /// The versions at which the payload's shape changes, ascending, including the changes
+    /// of nested structs and enum variants. A version below the first one gets the
+    /// baseline: the fields without `#[since]`.
+    fn versions() -> Vec<Version> {
+        let mut out = Vec::new();
+        Self::metric_change_points(&mut out);
+        schema::normalize(out)
+    }
+
+    /// A `serde::Serialize` view of the payload as `version` sends it: exactly the fields
+    /// with `since <= version < until`, in declaration order, nested values gated alike.
+    /// Pre-releases are gated as the release they precede.
+    fn at(&self, version: &Version) -> Versioned<'_, Self> {
+        Versioned::new(self, version)
+    }
+
+    /// The JSON Schema (draft 2020-12) of the payload `version` sends.
+    fn schema_at(version: &Version) -> Schema {
+        schema::root_schema::<Self>(version)
+    }
+}
+
+/// Serializes a struct's fields that exist at a release; the derive calls
+/// [`StructWriter::field`] once per field, in declaration order.
+pub struct StructWriter<S: SerializeStruct> {
+    state: S,
+    fields: &'static [Field],
+    release: Release,
+}
+
+impl<S: SerializeStruct> StructWriter<S> {
+    /// Starts a struct with as many entries as fields exist at `release`.
+    #[inline]
+    pub fn begin<Ser: Serializer<SerializeStruct = S, Ok = S::Ok, Error = S::Error>>(
+        serializer: Ser,
+        name: &'static str,
+        fields: &'static [Field],
+        release: Release,
+    ) -> Result<Self, S::Error> {
+        let len = fields
+            .iter()
+            .filter(|f| f.availability().exists_at(release))
+            .count();
+        let state = serializer.serialize_struct(name, len)?;
+        Ok(StructWriter {
+            state,
+            fields,
+            release,
+        })
+    }
+
+    /// Writes field number `index` if it exists at the release.
+    #[inline]
+    pub fn field<V: MetricValue>(&mut self, index: usize, value: &V) -> Result<(), S::Error> {
+        let field = &self.fields[index];
+        if field.availability().exists_at(self.release) {
+            self.state
+                .serialize_field(field.key(), &Versioned::at_release(value, self.release))
+        } else {
+            self.state.skip_field(field.key())
+        }
+    }
+
+    /// Ends the struct.
+    #[inline]
+    pub fn end(self) -> Result<S::Ok, S::Error> {
+        self.state.end()
+    }
+}

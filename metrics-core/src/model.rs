@@ -1,0 +1,61 @@
+//! `Model`: a payload type seen through function pointers, for tools that handle many.
+
+use schemars::Schema;
+
+use crate::field::Field;
+use crate::metrics::Metrics;
+use crate::version::Version;
+
+/// A `Metrics` type as data: what the CLI, the docs and the history checks work on.
+#[derive(Clone, Copy)]
+pub struct Model {
+    name: &'static str,
+    description: &'static str,
+    fields: fn() -> &'static [Field],
+    versions: fn() -> Vec<Version>,
+    schema_at: fn(&Version) -> Schema,
+}
+
+impl Model {
+    /// The model of `T`.
+    pub fn of<T: Metrics>() -> Self {
+        Model {
+            name: T::NAME,
+            description: T::DESCRIPTION,
+            fields: T::fields,
+            versions: T::versions,
+            schema_at: T::schema_at,
+        }
+    }
+
+    /// The payload's name.
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// The payload type's doc comment.
+    pub fn description(&self) -> &'static str {
+        self.description
+    }
+
+    /// The top-level fields, in declaration order.
+    pub fn fields(&self) -> &'static [Field] {
+        (self.fields)()
+    }
+
+    /// The change points, ascending.
+    pub fn versions(&self) -> Vec<Version> {
+        (self.versions)()
+    }
+
+    /// The schema at `version`.
+    pub fn schema_at(&self, version: &Version) -> Schema {
+        (self.schema_at)(version)
+    }
+}
+
+impl std::fmt::Debug for Model {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Model").field("name", &self.name).finish()
+    }
+}

@@ -1,0 +1,201 @@
+//! JSON Schema (draft 2020-12) of a payload at one version: plain data built from the tables.
+
+use schemars::Schema;
+use serde_json::{Map, Value};
+
+use crate::field::Field;
+use crate::metrics::Metrics;
+use crate::version::{Release, Version};
+
+/// The dialect every generated schema declares.
+pub const DIALECT: &str = "https://json-schema.org/draft/2020-12/schema";
+
+/// What a schema is being built for: the release, and the `$defs` collected so far.
+pub struct SchemaContext {
+    release: Release,
+    defs: Map<String, Value>,
+}
+
+impl SchemaContext {
+    pub(crate) fn new(release: Release) -> Self {
+        SchemaContext {
+            release,
+            defs: Map::new(),
+        }
+    }
+
+    /// The release the schema describes.
+    pub fn release(&self) -> Release {
+        self.release
+    }
+
+    /// A `$ref` to the definition `name`, built by `build` the first time it is asked for.
+    pub fn define(&mut self, name: &str, build: impl FnOnce(&mut Self) -> Schema) -> Schema {
+        if !self.defs.contains_key(name) {
+            // A placeholder first, so that a recursive type refers to itself instead of looping.
+            self.defs.insert(name.to_owned(), Value::Bool(true));
+            let schema = build(self);
+            self.defs.insert(name.to_owned(), schema.to_value());
+        }
+        schemars::json_schema!({ "$ref": format!("#/$defs/{name}") })
+    }
+}
+
+/// The version whose schema applies at `version`: the newest change point at or before
+/// its release, `None` for the baseline.
+pub fn effective_version(versions: &[Version], version: &Version) -> Option<Version> {
+    let release = version.release();
+    versions
+        .iter()
+        .rev()
+        .find(|v| v.release() <= release)
+        .cloned()
+}
+
+/// The stable `$id` of a payload's schema at a change point (`None`: the baseline).
+pub fn schema_id(name: &str, effective: Option<&Version>) -> String {
+    match effective {
+        Some(version) => format!("urn:metrics:{name}:{version}"),
+        None => format!("urn:metrics:{name}:baseline"),
+    }
+}
+
+/// The schema of `T`'s payload at `version`.
+pub fn root_schema<T: Metrics>(version: &Version) -> Schema {
+    let versions = T::versions();
+    let effective = effective_version(&versions, version);
+    let release = effective
+        .as_ref()
+        .map_or_else(|| version.release(), Version::release);
+    let mut cx = SchemaContext::new(release);
+    let body = object_schema(T::fields(), &mut cx);
+
+    let mut root = Map::new();
+    root.insert("$schema".into(), DIALECT.into());
+    root.insert("$id".into(), schema_id(T::NAME, effective.as_ref()).into());
+    let title = match &effective {
+        Some(v) => format!("{} {v}", T::NAME),
+        None => format!("{} baseline", T::NAME),
+    };
+    root.insert("title".into(), title.into());
+    if !T::DESCRIPTION.is_empty() {
+        root.insert("description".into(), T::DESCRIPTION.into());
+    }
+    root.insert(
+        "$comment".into(),
+        applies_to(&versions, effective.as_ref()).into(),
+    );
+    root.extend(body.to_value().as_object().cloned().unwrap_or_default());
+    if !cx.defs.is_empty() {
+        root.insert("$defs".into(), Value::Object(cx.defs));
+    }
+    Schema::from(root)
+}
+
+/// Says which product versions a schema applies to.
+fn applies_to(versions: &[Version], effective: Option<&Version>) -> String {
+    let next = match effective {
+        Some(v) => versions.iter().find(|c| c.release() > v.release()),
+        None => versions.first(),
+    };
+    let from = match effective {
+        Some(v) => format!("from {v}"),
+        None => "before any change point".to_owned(),
+    };
+    match next {
+        Some(next) => {
+            format!("The payload of product versions {from} up to, not including, {next}.")
+        }
+        None => format!("The payload of product versions {from} on."),
+    }
+}
+
+/// The schema of a nested metrics struct: a `$ref` to its definition.
+pub fn nested_schema<T: Metrics>(cx: &mut SchemaContext) -> Schema {
+    cx.define(T::NAME, |cx| {
+        let mut schema = schemars::json_schema!({ "title": T::NAME });
+        if !T::DESCRIPTION.is_empty() {
+            schema.insert("description".into(), T::DESCRIPTION.into());
+        }
+        let body = object_schema(T::fields(), cx);
+        if let Some(object) = schema.as_object_mut() {
+            object.extend(body.to_value().as_object().cloned().unwrap_or_default());
+        }
+        schema
+    })
+}
+
+/// `type: object` with the fields that exist at `cx.release()`, all required, nothing else.
+fn object_schema(fields: &[Field], cx: &mut SchemaContext) -> Schema {
+    let release = cx.release();
+    let mut properties = Map::new();
+    let mut required = Vec::new();
+    for field in fields
+        .iter()
+        .filter(|f| f.availability().exists_at(release))
+    {
+        properties.insert(field.key().to_owned(), property_schema(field, cx));
+        required.push(Value::from(field.key()));
+    }
+    schemars::json_schema!({
+        "type": "object",
+        "properties": properties,
+        "required": required,
+        "additionalProperties": false,
+    })
+}
+
+/// A field's value schema, with its doc comment as `description` and its history as
+/// `$comment`.
+fn property_schema(field: &Field, cx: &mut SchemaContext) -> Value {
+    let schema = (field.value.schema)(cx);
+    let mut object = match schema.to_value() {
+        Value::Object(object) => object,
+        other => {
+            let mut wrapper = Map::new();
+            wrapper.insert("allOf".into(), Value::Array(vec![other]));
+            wrapper
+        }
+    };
+    let mut comments: Vec<String> = Vec::new();
+    if let Some(Value::String(unit)) = object.shift_remove("$comment") {
+        comments.push(unit);
+    }
+    if let Some(since) = field.since() {
+        comments.push(format!("added in {since}"));
+    }
+    if let Some(until) = field.until() {
+        comments.push(format!("removed in {until}"));
+    }
+    let mut out = Map::new();
+    if !field.description().is_empty() {
+        out.insert("description".into(), field.description().into());
+    }
+    if !comments.is_empty() {
+        out.insert("$comment".into(), comments.join("; ").into());
+    }
+    out.extend(object);
+    Value::Object(out)
+}
+
+/// The versions at which a struct's payload changes: its fields' since and until, and the
+/// changes of their value types while the field exists.
+pub fn struct_change_points(fields: &[Field], out: &mut Vec<Version>) {
+    for field in fields {
+        field.availability().push_bounds(out);
+        let mut inner = Vec::new();
+        (field.value.change_points)(&mut inner);
+        out.extend(
+            inner
+                .into_iter()
+                .filter(|v| field.availability().exists_at(v.release())),
+        );
+    }
+}
+
+/// Sorts and deduplicates change points.
+pub(crate) fn normalize(mut versions: Vec<Version>) -> Vec<Version> {
+    versions.sort();
+    versions.dedup();
+    versions
+}

@@ -1,0 +1,302 @@
+//! The vetted value types: `Percent`, `Bytes`, `Sha1Digest`, `InstallationId`.
+
+use std::fmt;
+use std::str::FromStr;
+use std::time::Duration;
+
+use serde::Serializer;
+use sha1::Digest as _;
+
+/// The pattern of a semver version string, as the schema of a [`crate::Version`] value.
+pub(crate) const SEMVER_PATTERN: &str = "^(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)(-(0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*)(\\.(0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*))*)?(\\+[0-9a-zA-Z-]+(\\.[0-9a-zA-Z-]+)*)?$";
+
+/// A percentage, finite and within `0..=100` (the "% of CPU" kind of metric).
+#[derive(Clone, Copy, PartialEq, PartialOrd, Debug, Default)]
+pub struct Percent(f64);
+
+/// Why a number is not a [`Percent`].
+#[derive(Clone, Copy, PartialEq, Debug)]
+pub struct PercentError(f64);
+
+impl Percent {
+    /// The percentage `value`, if it is finite and within `0..=100`.
+    pub fn new(value: f64) -> Result<Self, PercentError> {
+        if value.is_finite() && (0.0..=100.0).contains(&value) {
+            // `-0.0` is normalised so that it serializes as `0.0`.
+            Ok(Percent(value + 0.0))
+        } else {
+            Err(PercentError(value))
+        }
+    }
+
+    /// `part` as a percentage of `whole` (0 when `whole` is 0), clamped to `0..=100`.
+    pub fn ratio(part: u64, whole: u64) -> Self {
+        if whole == 0 {
+            return Percent(0.0);
+        }
+        Percent((part as f64 / whole as f64 * 100.0).clamp(0.0, 100.0))
+    }
+
+    /// The percentage as a number in `0..=100`.
+    pub fn get(self) -> f64 {
+        self.0
+    }
+}
+
+impl fmt::Display for PercentError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} is not a percentage: a Percent is a finite number from 0 to 100",
+            self.0
+        )
+    }
+}
+
+impl std::error::Error for PercentError {}
+
+impl serde::Serialize for Percent {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_f64(self.0)
+    }
+}
+
+/// A size in bytes (memory in use, database size), serialized as an integer.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Default)]
+pub struct Bytes(pub u64);
+
+impl Bytes {
+    /// `n` mebibytes.
+    pub const fn mib(n: u64) -> Self {
+        Bytes(n.saturating_mul(1024 * 1024))
+    }
+}
+
+impl serde::Serialize for Bytes {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_u64(self.0)
+    }
+}
+
+/// Durations are sent as whole milliseconds (saturating at `u64::MAX`).
+pub(crate) fn duration_millis(duration: &Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}
+
+/// A SHA-1 digest, sent as 40 lowercase hex digits: the only way to send something that
+/// identifies a secret (a license key serial) without sending it.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Sha1Digest([u8; 20]);
+
+/// Why a string is not a [`Sha1Digest`] or an [`InstallationId`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParseIdError {
+    what: &'static str,
+    input: String,
+}
+
+impl fmt::Display for ParseIdError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "`{}` is not {}", self.input, self.what)
+    }
+}
+
+impl std::error::Error for ParseIdError {}
+
+impl Sha1Digest {
+    /// The schema pattern: exactly 40 lowercase hex digits.
+    pub const PATTERN: &'static str = "^[0-9a-f]{40}$";
+
+    /// The digest of `bytes`.
+    pub fn of(bytes: impl AsRef<[u8]>) -> Self {
+        Sha1Digest(sha1::Sha1::digest(bytes.as_ref()).into())
+    }
+
+    /// The 20 digest bytes.
+    pub fn as_bytes(&self) -> &[u8; 20] {
+        &self.0
+    }
+
+    fn hex(&self) -> [u8; 40] {
+        const DIGITS: &[u8; 16] = b"0123456789abcdef";
+        let mut out = [0u8; 40];
+        for (i, byte) in self.0.iter().enumerate() {
+            out[2 * i] = DIGITS[usize::from(byte >> 4)];
+            out[2 * i + 1] = DIGITS[usize::from(byte & 0xf)];
+        }
+        out
+    }
+}
+
+impl FromStr for Sha1Digest {
+    type Err = ParseIdError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let error = || ParseIdError {
+            what: "a SHA-1 digest (40 lowercase hex digits)",
+            input: s.to_owned(),
+        };
+        let bytes = s.as_bytes();
+        if bytes.len() != 40 {
+            return Err(error());
+        }
+        let nibble = |c: u8| match c {
+            b'0'..=b'9' => Some(c - b'0'),
+            b'a'..=b'f' => Some(c - b'a' + 10),
+            _ => None,
+        };
+        let mut out = [0u8; 20];
+        for (i, pair) in bytes.chunks_exact(2).enumerate() {
+            out[i] =
+                (nibble(pair[0]).ok_or_else(error)? << 4) | nibble(pair[1]).ok_or_else(error)?;
+        }
+        Ok(Sha1Digest(out))
+    }
+}
+
+impl fmt::Display for Sha1Digest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let hex = self.hex();
+        // The buffer holds ASCII hex digits only.
+        f.write_str(std::str::from_utf8(&hex).map_err(|_| fmt::Error)?)
+    }
+}
+
+impl fmt::Debug for Sha1Digest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Sha1Digest({self})")
+    }
+}
+
+impl serde::Serialize for Sha1Digest {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let hex = self.hex();
+        let text = std::str::from_utf8(&hex).map_err(serde::ser::Error::custom)?;
+        serializer.serialize_str(text)
+    }
+}
+
+/// The random GUID that identifies an installation (not a person): created once at install
+/// time, sent with every update check. Lowercase hyphenated form.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct InstallationId(uuid::Uuid);
+
+impl InstallationId {
+    /// The schema pattern: a lowercase hyphenated UUID.
+    pub const PATTERN: &'static str =
+        "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$";
+
+    /// A new random (version 4) id.
+    pub fn random() -> Self {
+        InstallationId(uuid::Uuid::new_v4())
+    }
+
+    /// The id as a UUID.
+    pub fn as_uuid(&self) -> &uuid::Uuid {
+        &self.0
+    }
+}
+
+impl From<uuid::Uuid> for InstallationId {
+    fn from(uuid: uuid::Uuid) -> Self {
+        InstallationId(uuid)
+    }
+}
+
+impl FromStr for InstallationId {
+    type Err = ParseIdError;
+
+    /// Accepts the lowercase hyphenated form only, the one the schema allows.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let error = || ParseIdError {
+            what: "an installation id (a lowercase hyphenated UUID)",
+            input: s.to_owned(),
+        };
+        let well_formed = s.len() == 36
+            && s.bytes().enumerate().all(|(i, c)| match i {
+                8 | 13 | 18 | 23 => c == b'-',
+                _ => c.is_ascii_digit() || (b'a'..=b'f').contains(&c),
+            });
+        if !well_formed {
+            return Err(error());
+        }
+        uuid::Uuid::parse_str(s)
+            .map(InstallationId)
+            .map_err(|_| error())
+    }
+}
+
+impl fmt::Display for InstallationId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0.hyphenated(), f)
+    }
+}
+
+impl fmt::Debug for InstallationId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "InstallationId({self})")
+    }
+}
+
+impl serde::Serialize for InstallationId {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut buffer = uuid::Uuid::encode_buffer();
+        serializer.serialize_str(self.0.hyphenated().encode_lower(&mut buffer))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percent_rejects_out_of_range_and_non_finite() {
+        assert_eq!(Percent::new(12.5).unwrap().get(), 12.5);
+        for bad in [-0.1, 100.1, f64::NAN, f64::INFINITY] {
+            let err = Percent::new(bad).unwrap_err();
+            assert!(err.to_string().contains("0 to 100"), "{err}");
+        }
+        assert_eq!(Percent::ratio(1, 4).get(), 25.0);
+        assert_eq!(Percent::ratio(1, 0).get(), 0.0);
+        assert_eq!(
+            serde_json::to_string(&Percent::new(-0.0).unwrap()).unwrap(),
+            "0.0"
+        );
+    }
+
+    #[test]
+    fn sha1_of_known_input_and_round_trip() {
+        let digest = Sha1Digest::of("abc");
+        assert_eq!(
+            digest.to_string(),
+            "a9993e364706816aba3e25717850c26c9cd0d89d"
+        );
+        assert_eq!(digest.to_string().parse::<Sha1Digest>().unwrap(), digest);
+        assert_eq!(
+            serde_json::to_string(&digest).unwrap(),
+            "\"a9993e364706816aba3e25717850c26c9cd0d89d\""
+        );
+        assert!(
+            "A9993E364706816ABA3E25717850C26C9CD0D89D"
+                .parse::<Sha1Digest>()
+                .is_err()
+        );
+        assert!("a9993e".parse::<Sha1Digest>().is_err());
+    }
+
+    #[test]
+    fn installation_id_is_lowercase_hyphenated() {
+        let id = InstallationId::random();
+        let text = id.to_string();
+        assert_eq!(text.parse::<InstallationId>().unwrap(), id);
+        assert_eq!(serde_json::to_string(&id).unwrap(), format!("\"{text}\""));
+        assert!(text.to_uppercase().parse::<InstallationId>().is_err());
+        assert!(text.replace('-', "").parse::<InstallationId>().is_err());
+    }
+
+    #[test]
+    fn durations_are_whole_milliseconds() {
+        assert_eq!(duration_millis(&Duration::from_micros(1_999)), 1);
+        assert_eq!(duration_millis(&Duration::MAX), u64::MAX);
+    }
+}

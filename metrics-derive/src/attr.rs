@@ -1,0 +1,299 @@
+//! Attribute parsing: `#[metrics(...)]`, `#[since("...")]`, `#[until("...")]`, doc comments.
+
+use serde_derive_internals::attr::RenameRule;
+use syn::{Attribute, Expr, Lit, LitStr, Meta};
+
+use crate::ctxt::Ctxt;
+use crate::version::VersionLit;
+
+/// `#[metrics(...)]` on the struct or enum.
+#[derive(Default)]
+pub struct ContainerAttrs {
+    pub name: Option<LitStr>,
+    pub rename_all: Option<RenameRule>,
+}
+
+/// `#[metrics(...)]`, `#[since]` and `#[until]` on a field or variant.
+#[derive(Default)]
+pub struct ItemAttrs {
+    pub rename: Option<LitStr>,
+    pub since: Option<VersionLit>,
+    pub until: Option<VersionLit>,
+}
+
+const CONTAINER_KEYS: &[&str] = &["name", "rename_all"];
+const ITEM_KEYS: &[&str] = &["rename"];
+
+/// The doc comment as text: lines of a paragraph joined with a space, paragraphs separated
+/// by a blank line (as rustdoc renders them).
+pub fn doc_comment(attrs: &[Attribute]) -> String {
+    let mut lines = Vec::new();
+    for attr in attrs.iter().filter(|a| a.path().is_ident("doc")) {
+        if let Meta::NameValue(nv) = &attr.meta
+            && let Expr::Lit(syn::ExprLit {
+                lit: Lit::Str(s), ..
+            }) = &nv.value
+        {
+            for line in s.value().split('\n') {
+                lines.push(line.trim().to_owned());
+            }
+        }
+    }
+    let mut paragraphs: Vec<String> = Vec::new();
+    let mut current: Vec<String> = Vec::new();
+    for line in lines {
+        if line.is_empty() {
+            if !current.is_empty() {
+                paragraphs.push(current.join(" "));
+                current.clear();
+            }
+        } else {
+            current.push(line);
+        }
+    }
+    if !current.is_empty() {
+        paragraphs.push(current.join(" "));
+    }
+    paragraphs.join("\n\n")
+}
+
+impl ContainerAttrs {
+    pub fn parse(cx: &Ctxt, attrs: &[Attribute], what: &str) -> Self {
+        let mut out = ContainerAttrs::default();
+        for attr in attrs {
+            if attr.path().is_ident("since") || attr.path().is_ident("until") {
+                cx.error_spanned_by(
+                    attr,
+                    format!(
+                        "`#[{}]` goes on a {what}, not on the type: the type exists as long as one of its {what}s does",
+                        attr.path().get_ident().map(ToString::to_string).unwrap_or_default()
+                    ),
+                );
+                continue;
+            }
+            if !attr.path().is_ident("metrics") {
+                continue;
+            }
+            let mut seen = Vec::new();
+            let result = attr.parse_nested_meta(|meta| {
+                let key = meta_key(&meta.path);
+                if seen.contains(&key) {
+                    cx.error_spanned_by(
+                        &meta.path,
+                        format!("duplicate key `{key}` in `#[metrics(...)]`: give it once"),
+                    );
+                }
+                seen.push(key.clone());
+                match key.as_str() {
+                    "name" => {
+                        let lit: LitStr = meta.value()?.parse()?;
+                        if !is_name(&lit.value()) {
+                            cx.error_spanned_by(
+                                &lit,
+                                format!(
+                                    "invalid name `{}`: a payload name is lowercase letters, digits and `-`, starting with a letter (it becomes the schema's file name and `$id`)",
+                                    lit.value()
+                                ),
+                            );
+                        }
+                        out.name = Some(lit);
+                    }
+                    "rename_all" => {
+                        let lit: LitStr = meta.value()?.parse()?;
+                        match RenameRule::from_str(&lit.value()) {
+                            Ok(rule) => out.rename_all = Some(rule),
+                            Err(err) => cx.error_spanned_by(&lit, err),
+                        }
+                    }
+                    _ => {
+                        cx.error_spanned_by(&meta.path, unknown_key(&key, CONTAINER_KEYS, ITEM_KEYS, what));
+                        skip_value(&meta)?;
+                    }
+                }
+                Ok(())
+            });
+            if let Err(err) = result {
+                cx.syn_error(err);
+            }
+        }
+        out
+    }
+}
+
+impl ItemAttrs {
+    /// `what` is "field" or "variant", for messages.
+    pub fn parse(cx: &Ctxt, attrs: &[Attribute], what: &str, name: &str) -> Self {
+        let mut out = ItemAttrs::default();
+        for attr in attrs {
+            if attr.path().is_ident("since") || attr.path().is_ident("until") {
+                let is_since = attr.path().is_ident("since");
+                let which = if is_since { "since" } else { "until" };
+                let Some(version) = parse_version_attr(cx, attr, which) else {
+                    continue;
+                };
+                let slot = if is_since {
+                    &mut out.since
+                } else {
+                    &mut out.until
+                };
+                if slot.is_some() {
+                    cx.error_spanned_by(
+                        attr,
+                        format!(
+                            "duplicate `#[{which}]` on {what} `{name}`: a {what} is {} once; keep one",
+                            if is_since { "added" } else { "removed" }
+                        ),
+                    );
+                } else {
+                    *slot = Some(version);
+                }
+                continue;
+            }
+            if !attr.path().is_ident("metrics") {
+                continue;
+            }
+            let mut seen = Vec::new();
+            let result = attr.parse_nested_meta(|meta| {
+                let key = meta_key(&meta.path);
+                if seen.contains(&key) {
+                    cx.error_spanned_by(
+                        &meta.path,
+                        format!("duplicate key `{key}` in `#[metrics(...)]`: give it once"),
+                    );
+                }
+                seen.push(key.clone());
+                match key.as_str() {
+                    "rename" => {
+                        let lit: LitStr = meta.value()?.parse()?;
+                        if lit.value().is_empty() {
+                            cx.error_spanned_by(&lit, format!("empty `rename` on {what} `{name}`: give the JSON name"));
+                        }
+                        out.rename = Some(lit);
+                    }
+                    "since" | "until" => {
+                        cx.error_spanned_by(
+                            &meta.path,
+                            format!("`{key}` is an attribute of its own: write `#[{key}(\"3.4\")]` on the {what}"),
+                        );
+                        skip_value(&meta)?;
+                    }
+                    _ => {
+                        cx.error_spanned_by(&meta.path, unknown_key(&key, ITEM_KEYS, CONTAINER_KEYS, what));
+                        skip_value(&meta)?;
+                    }
+                }
+                Ok(())
+            });
+            if let Err(err) = result {
+                cx.syn_error(err);
+            }
+        }
+        out
+    }
+}
+
+/// Reads `#[since("3.4")]`; reports a spanned error and returns `None` on anything else.
+fn parse_version_attr(cx: &Ctxt, attr: &Attribute, which: &str) -> Option<VersionLit> {
+    let usage = format!("write `#[{which}(\"MAJOR.MINOR[.PATCH]\")]`, e.g. `#[{which}(\"3.4\")]`");
+    let list = match &attr.meta {
+        Meta::List(list) => list,
+        Meta::Path(_) => {
+            cx.error_spanned_by(attr, format!("`#[{which}]` needs a version: {usage}"));
+            return None;
+        }
+        Meta::NameValue(nv) => {
+            cx.error_spanned_by(nv, format!("`#[{which} = ...]` is not the form: {usage}"));
+            return None;
+        }
+    };
+    if list.tokens.is_empty() {
+        cx.error_spanned_by(attr, format!("`#[{which}()]` needs a version: {usage}"));
+        return None;
+    }
+    let lit = match syn::parse2::<Lit>(list.tokens.clone()) {
+        Ok(Lit::Str(lit)) => lit,
+        Ok(other) => {
+            cx.error_spanned_by(
+                &other,
+                format!("the version must be a string literal: {usage}"),
+            );
+            return None;
+        }
+        Err(_) => {
+            cx.error_spanned_by(
+                &list.tokens,
+                format!("expected one version string: {usage}"),
+            );
+            return None;
+        }
+    };
+    match VersionLit::parse(&lit.value(), lit.span()) {
+        Ok(version) => Some(version),
+        Err(message) => {
+            cx.error_at(lit.span(), message);
+            None
+        }
+    }
+}
+
+fn meta_key(path: &syn::Path) -> String {
+    path.get_ident()
+        .map(ToString::to_string)
+        .unwrap_or_else(|| quote::quote!(#path).to_string().replace(' ', ""))
+}
+
+/// Consumes `= value` or `(...)` after an unknown key so that parsing can go on.
+fn skip_value(meta: &syn::meta::ParseNestedMeta) -> syn::Result<()> {
+    if meta.input.peek(syn::Token![=]) {
+        let _: Expr = meta.value()?.parse()?;
+    } else if meta.input.peek(syn::token::Paren) {
+        let _content;
+        syn::parenthesized!(_content in meta.input);
+    }
+    Ok(())
+}
+
+/// The message for an unknown key: suggests the closest known key, or says where a key
+/// of the other kind belongs.
+fn unknown_key(key: &str, known: &[&str], other_level: &[&str], what: &str) -> String {
+    let expected = known
+        .iter()
+        .map(|k| format!("`{k}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if let Some(best) = known.iter().find(|k| edit_distance(key, k) <= 2) {
+        return format!("unknown key `{key}` in `#[metrics(...)]`: did you mean `{best}`?");
+    }
+    if other_level.contains(&key) {
+        let place = if known == CONTAINER_KEYS {
+            format!("on a {what}")
+        } else {
+            "on the struct or enum".to_owned()
+        };
+        return format!(
+            "`{key}` is not allowed here: it goes {place}; here the keys are {expected}"
+        );
+    }
+    format!("unknown key `{key}` in `#[metrics(...)]`: expected {expected}")
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut current = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous[j] + usize::from(ca != *cb);
+            current.push(substitution.min(previous[j + 1] + 1).min(current[j] + 1));
+        }
+        previous = current;
+    }
+    previous[b.len()]
+}
+
+fn is_name(name: &str) -> bool {
+    name.starts_with(|c: char| c.is_ascii_lowercase())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+}

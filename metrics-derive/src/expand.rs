@@ -1,0 +1,250 @@
+//! Code generation: field and variant tables plus thin calls into `metrics_core`'s runtime.
+
+use proc_macro2::TokenStream;
+use quote::{quote, quote_spanned};
+use syn::Ident;
+
+use crate::ast::{Body, Container, Field, Variant};
+use crate::version::VersionLit;
+
+fn option_version(version: &Option<VersionLit>) -> TokenStream {
+    match version {
+        Some(v) => {
+            let [major, minor, patch] = v.parts;
+            quote!(::core::option::Option::Some(::metrics_core::Version::new(#major, #minor, #patch)))
+        }
+        None => quote!(::core::option::Option::None),
+    }
+}
+
+fn availability(since: &Option<VersionLit>, until: &Option<VersionLit>) -> TokenStream {
+    let since = option_version(since);
+    let until = option_version(until);
+    quote!(::metrics_core::Availability::new(#since, #until))
+}
+
+fn release(version: &VersionLit) -> TokenStream {
+    let [major, minor, patch] = version.parts;
+    quote!(::metrics_core::Release::new(#major, #minor, #patch))
+}
+
+pub fn expand(container: &Container) -> TokenStream {
+    match &container.body {
+        Body::Struct(fields) => expand_struct(container, fields),
+        Body::Enum(variants) => expand_enum(container, variants),
+    }
+}
+
+fn expand_struct(container: &Container, fields: &[Field]) -> TokenStream {
+    let ident = container.ident;
+    let name = &container.name;
+    let doc = &container.doc;
+    let count = fields.len();
+
+    let table = fields.iter().map(|field| {
+        let ty = field.ty;
+        let key = &field.key;
+        let rust_name = field.ident.to_string();
+        let rust_name = rust_name.strip_prefix("r#").unwrap_or(&rust_name);
+        let doc = &field.doc;
+        let availability = availability(&field.attrs.since, &field.attrs.until);
+        quote_spanned! {ty_span(field)=>
+            ::metrics_core::Field::new::<#ty>(#key, #rust_name, #availability, #doc)
+        }
+    });
+
+    let writes = fields.iter().enumerate().map(|(index, field)| {
+        let member = field.ident;
+        quote_spanned!(ty_span(field)=> __writer.field(#index, &self.#member)?;)
+    });
+
+    // The earliest `since` inside this struct: its own fields' since, or for fields without
+    // one, the earliest inside their type.
+    let earliest = fields
+        .iter()
+        .fold(quote!(::core::option::Option::None), |acc, field| {
+            let ty = field.ty;
+            let this = match &field.attrs.since {
+                Some(since) => {
+                    let since = release(since);
+                    quote!(::core::option::Option::Some(#since))
+                }
+                None => quote!(<#ty as ::metrics_core::MetricValue>::EARLIEST_SINCE),
+            };
+            quote!(::metrics_core::__private::earliest(#acc, #this))
+        });
+
+    // A field cannot exist before its parent: check each field with a since against the
+    // earliest since inside its type, when the constants are known.
+    let nesting_checks = fields.iter().filter_map(|field| {
+        let since = field.attrs.since.as_ref()?;
+        let ty = field.ty;
+        let parent = release(since);
+        let message = format!(
+            "field `{}` of `{}` has #[since(\"{}\")], but its type `{}` holds a field with an earlier #[since]: a field cannot exist before its parent; give the inner field a since of {} or later, or give the parent an earlier since",
+            field.ident,
+            ident,
+            since.text,
+            quote!(#ty).to_string().replace(' ', ""),
+            since.text,
+        );
+        Some(quote_spanned! {since.span=>
+            const _: () = ::metrics_core::__private::assert_not_before(
+                <#ty as ::metrics_core::MetricValue>::EARLIEST_SINCE,
+                #parent,
+                #message,
+            );
+        })
+    });
+
+    quote! {
+        #[automatically_derived]
+        impl ::metrics_core::Metrics for #ident {
+            const NAME: &'static str = #name;
+            const DESCRIPTION: &'static str = #doc;
+
+            fn fields() -> &'static [::metrics_core::Field] {
+                static FIELDS: [::metrics_core::Field; #count] = [#(#table),*];
+                &FIELDS
+            }
+        }
+
+        #[automatically_derived]
+        impl ::metrics_core::MetricValue for #ident {
+            const EARLIEST_SINCE: ::core::option::Option<::metrics_core::Release> = #earliest;
+
+            fn metric_schema(cx: &mut ::metrics_core::SchemaContext) -> ::metrics_core::__private::Schema {
+                ::metrics_core::__private::nested_schema::<Self>(cx)
+            }
+
+            fn metric_change_points(out: &mut ::metrics_core::__private::Vec<::metrics_core::Version>) {
+                ::metrics_core::__private::struct_change_points(
+                    <Self as ::metrics_core::Metrics>::fields(),
+                    out,
+                )
+            }
+
+            #[inline]
+            fn serialize_metric<__S: ::metrics_core::__private::serde::Serializer>(
+                &self,
+                release: ::metrics_core::Release,
+                serializer: __S,
+            ) -> ::core::result::Result<__S::Ok, __S::Error> {
+                let mut __writer = ::metrics_core::__private::StructWriter::begin(
+                    serializer,
+                    <Self as ::metrics_core::Metrics>::NAME,
+                    <Self as ::metrics_core::Metrics>::fields(),
+                    release,
+                )?;
+                #(#writes)*
+                __writer.end()
+            }
+        }
+
+        #(#nesting_checks)*
+    }
+}
+
+fn ty_span(field: &Field) -> proc_macro2::Span {
+    syn::spanned::Spanned::span(field.ty)
+}
+
+fn expand_enum(container: &Container, variants: &[Variant]) -> TokenStream {
+    let ident = container.ident;
+    let name = &container.name;
+    let doc = &container.doc;
+    let count = variants.len();
+
+    let table = variants.iter().map(|variant| {
+        let serialized = &variant.name;
+        let rust_name = variant.ident.to_string();
+        let doc = &variant.doc;
+        let availability = availability(&variant.attrs.since, &variant.attrs.until);
+        quote!(::metrics_core::Variant::new(#serialized, #rust_name, #availability, #doc))
+    });
+    let arms = variants.iter().enumerate().map(|(index, variant)| {
+        let variant_ident: &Ident = variant.ident;
+        quote!(#ident::#variant_ident => #index)
+    });
+
+    quote! {
+        #[automatically_derived]
+        impl ::metrics_core::MetricEnum for #ident {
+            const NAME: &'static str = #name;
+            const DESCRIPTION: &'static str = #doc;
+
+            fn variants() -> &'static [::metrics_core::Variant] {
+                static VARIANTS: [::metrics_core::Variant; #count] = [#(#table),*];
+                &VARIANTS
+            }
+
+            fn variant_index(&self) -> usize {
+                match *self {
+                    #(#arms,)*
+                }
+            }
+        }
+
+        #[automatically_derived]
+        impl ::metrics_core::MetricValue for #ident {
+            fn metric_schema(cx: &mut ::metrics_core::SchemaContext) -> ::metrics_core::__private::Schema {
+                ::metrics_core::__private::enum_schema::<Self>(cx)
+            }
+
+            fn metric_change_points(out: &mut ::metrics_core::__private::Vec<::metrics_core::Version>) {
+                ::metrics_core::__private::enum_change_points::<Self>(out)
+            }
+
+            #[inline]
+            fn serialize_metric<__S: ::metrics_core::__private::serde::Serializer>(
+                &self,
+                release: ::metrics_core::Release,
+                serializer: __S,
+            ) -> ::core::result::Result<__S::Ok, __S::Error> {
+                ::metrics_core::__private::serialize_enum(self, release, serializer)
+            }
+        }
+    }
+}
+
+/// What is emitted when the input has errors: the errors, plus impls with the right
+/// names so that code using the type reports no follow-on errors.
+pub fn fallback(ident: &Ident, enum_like: bool, name: &str) -> TokenStream {
+    let value_impl = quote! {
+        #[automatically_derived]
+        impl ::metrics_core::MetricValue for #ident {
+            fn metric_schema(_: &mut ::metrics_core::SchemaContext) -> ::metrics_core::__private::Schema {
+                ::core::unimplemented!()
+            }
+
+            fn serialize_metric<__S: ::metrics_core::__private::serde::Serializer>(
+                &self,
+                _: ::metrics_core::Release,
+                _: __S,
+            ) -> ::core::result::Result<__S::Ok, __S::Error> {
+                ::core::unimplemented!()
+            }
+        }
+    };
+    let trait_impl = if enum_like {
+        quote! {
+            #[automatically_derived]
+            impl ::metrics_core::MetricEnum for #ident {
+                const NAME: &'static str = #name;
+                const DESCRIPTION: &'static str = "";
+                fn variants() -> &'static [::metrics_core::Variant] { &[] }
+                fn variant_index(&self) -> usize { ::core::unimplemented!() }
+            }
+        }
+    } else {
+        quote! {
+            #[automatically_derived]
+            impl ::metrics_core::Metrics for #ident {
+                const NAME: &'static str = #name;
+                const DESCRIPTION: &'static str = "";
+                fn fields() -> &'static [::metrics_core::Field] { &[] }
+            }
+        }
+    };
+    quote!(#value_impl #trait_impl)
+}
