@@ -21,6 +21,9 @@ pub trait MetricEnum: 'static {
     const NAME: &'static str;
     /// The enum's doc comment.
     const DESCRIPTION: &'static str;
+    /// Whether no variant has a since or until (set by the derive; skips the checks).
+    #[doc(hidden)]
+    const ALWAYS: bool = false;
 
     /// Every variant, in declaration order.
     fn variants() -> &'static [Variant];
@@ -34,8 +37,9 @@ pub trait MetricEnum: 'static {
     }
 }
 
+#[inline]
 pub(crate) fn variant_exists<E: MetricEnum>(value: &E, release: Release) -> bool {
-    value.variant().availability().exists_at(release)
+    E::ALWAYS || value.variant().availability().exists_at(release)
 }
 
 /// The schema of an enum at `cx.release()`: a `$ref` to its definition, an `enum` of the
@@ -75,7 +79,7 @@ pub fn serialize_enum<E: MetricEnum, S: Serializer>(
     serializer: S,
 ) -> Result<S::Ok, S::Error> {
     let variant = value.variant();
-    if !variant.availability().exists_at(release) {
+    if !variant_exists(value, release) {
         let when = match (variant.since(), variant.until()) {
             (Some(since), _) if since.release() > release => format!("it was added in {since}"),
             (_, Some(until)) => format!("it was removed in {until}"),

@@ -11,12 +11,35 @@ use crate::version::{Release, Version};
 pub struct Availability {
     since: Option<Version>,
     until: Option<Version>,
+    // Precomputed for `exists_at`, which runs once per field per serialization.
+    from: Release,
+    to: Release,
+    forever: bool,
 }
 
 impl Availability {
     /// Exists from `since` (or from the start) up to, not including, `until` (or forever).
     pub const fn new(since: Option<Version>, until: Option<Version>) -> Self {
-        Availability { since, until }
+        let from = match &since {
+            Some(v) => v.release(),
+            None => Release::new(0, 0, 0),
+        };
+        let (to, forever) = match &until {
+            Some(v) => (v.release(), false),
+            None => (Release::new(0, 0, 0), true),
+        };
+        Availability {
+            since,
+            until,
+            from,
+            to,
+            forever,
+        }
+    }
+
+    /// Whether it exists at every version (no since, no until).
+    pub const fn is_always(&self) -> bool {
+        self.since.is_none() && self.until.is_none()
     }
 
     /// The version it was added in; `None` when it exists from the start (the baseline).
@@ -32,15 +55,7 @@ impl Availability {
     /// Whether it exists at `release`.
     #[inline]
     pub fn exists_at(&self, release: Release) -> bool {
-        let after_since = match &self.since {
-            Some(since) => since.release() <= release,
-            None => true,
-        };
-        let before_until = match &self.until {
-            Some(until) => release < until.release(),
-            None => true,
-        };
-        after_since && before_until
+        self.from <= release && (self.forever || release < self.to)
     }
 
     pub(crate) fn push_bounds(&self, out: &mut Vec<Version>) {

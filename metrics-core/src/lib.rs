@@ -58,7 +58,7 @@ pub use version::{Release, Version, VersionError};
 #[doc(hidden)]
 pub mod __private {
     pub use crate::enums::{enum_change_points, enum_schema, serialize_enum};
-    pub use crate::metrics::StructWriter;
+    pub use crate::metrics::{StructWriter, in_range};
     pub use crate::schema::{nested_schema, struct_change_points};
     pub use schemars::Schema;
     pub use serde;

@@ -44,44 +44,41 @@ pub trait Metrics: MetricValue + Sized + 'static {
     }
 }
 
-/// Serializes a struct's fields that exist at a release; the derive calls
-/// [`StructWriter::field`] once per field, in declaration order.
+/// Serializes a struct's fields that exist at a release. The derive computes, from its
+/// constants, which fields exist (`present`), then calls [`StructWriter::field`] once per
+/// field in declaration order.
 pub struct StructWriter<S: SerializeStruct> {
     state: S,
-    fields: &'static [Field],
     release: Release,
 }
 
 impl<S: SerializeStruct> StructWriter<S> {
-    /// Starts a struct with as many entries as fields exist at `release`.
+    /// Starts a struct with one entry per `true` in `present`.
     #[inline]
     pub fn begin<Ser: Serializer<SerializeStruct = S, Ok = S::Ok, Error = S::Error>>(
         serializer: Ser,
         name: &'static str,
-        fields: &'static [Field],
+        present: &[bool],
         release: Release,
     ) -> Result<Self, S::Error> {
-        let len = fields
-            .iter()
-            .filter(|f| f.availability().exists_at(release))
-            .count();
+        let len = present.iter().filter(|p| **p).count();
         let state = serializer.serialize_struct(name, len)?;
-        Ok(StructWriter {
-            state,
-            fields,
-            release,
-        })
+        Ok(StructWriter { state, release })
     }
 
-    /// Writes field number `index` if it exists at the release.
-    #[inline]
-    pub fn field<V: MetricValue>(&mut self, index: usize, value: &V) -> Result<(), S::Error> {
-        let field = &self.fields[index];
-        if field.availability().exists_at(self.release) {
+    /// Writes the field `key` if it is `present` at the release.
+    #[inline(always)]
+    pub fn field<V: MetricValue>(
+        &mut self,
+        key: &'static str,
+        present: bool,
+        value: &V,
+    ) -> Result<(), S::Error> {
+        if present {
             self.state
-                .serialize_field(field.key(), &Versioned::at_release(value, self.release))
+                .serialize_field(key, &Versioned::at_release(value, self.release))
         } else {
-            self.state.skip_field(field.key())
+            self.state.skip_field(key)
         }
     }
 
@@ -90,4 +87,14 @@ impl<S: SerializeStruct> StructWriter<S> {
     pub fn end(self) -> Result<S::Ok, S::Error> {
         self.state.end()
     }
+}
+
+/// Whether `since <= release < until`, from constants the derive emits.
+#[inline(always)]
+pub const fn in_range(release: Release, since: Release, until: Option<Release>) -> bool {
+    !release.const_lt(&since)
+        && match until {
+            Some(until) => release.const_lt(&until),
+            None => true,
+        }
 }

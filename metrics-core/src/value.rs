@@ -221,7 +221,11 @@ impl<K: MetricEnum + MetricValue + Ord, V: MetricValue> MetricValue for BTreeMap
         serializer: S,
     ) -> Result<S::Ok, S::Error> {
         let exists = |key: &K| variant_exists(key, release);
-        let len = self.keys().filter(|key| exists(key)).count();
+        let len = if K::ALWAYS {
+            self.len()
+        } else {
+            self.keys().filter(|key| exists(key)).count()
+        };
         let mut map = serializer.serialize_map(Some(len))?;
         for (key, value) in self.iter().filter(|(key, _)| exists(key)) {
             map.serialize_entry(

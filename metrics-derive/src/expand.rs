@@ -40,7 +40,6 @@ fn expand_struct(container: &Container, fields: &[Field]) -> TokenStream {
     let name = &container.name;
     let doc = &container.doc;
     let count = fields.len();
-
     let table = fields.iter().map(|field| {
         let ty = field.ty;
         let key = &field.key;
@@ -53,9 +52,30 @@ fn expand_struct(container: &Container, fields: &[Field]) -> TokenStream {
         }
     });
 
+    // Which fields exist at `release`, from constants: the optimizer folds the ungated ones.
+    let present = fields
+        .iter()
+        .map(|field| match (&field.attrs.since, &field.attrs.until) {
+            (None, None) => quote!(true),
+            (since, until) => {
+                let since = since
+                    .as_ref()
+                    .map(release)
+                    .unwrap_or_else(|| quote!(::metrics_core::Release::new(0, 0, 0)));
+                let until = match until {
+                    Some(until) => {
+                        let until = release(until);
+                        quote!(::core::option::Option::Some(#until))
+                    }
+                    None => quote!(::core::option::Option::None),
+                };
+                quote!(::metrics_core::__private::in_range(release, #since, #until))
+            }
+        });
     let writes = fields.iter().enumerate().map(|(index, field)| {
         let member = field.ident;
-        quote_spanned!(ty_span(field)=> __writer.field(#index, &self.#member)?;)
+        let key = &field.key;
+        quote_spanned!(ty_span(field)=> __writer.field(#key, __present[#index], &self.#member)?;)
     });
 
     // The earliest `since` inside this struct: its own fields' since, or for fields without
@@ -130,10 +150,11 @@ fn expand_struct(container: &Container, fields: &[Field]) -> TokenStream {
                 release: ::metrics_core::Release,
                 serializer: __S,
             ) -> ::core::result::Result<__S::Ok, __S::Error> {
+                let __present: [bool; #count] = [#(#present),*];
                 let mut __writer = ::metrics_core::__private::StructWriter::begin(
                     serializer,
                     <Self as ::metrics_core::Metrics>::NAME,
-                    <Self as ::metrics_core::Metrics>::fields(),
+                    &__present,
                     release,
                 )?;
                 #(#writes)*
@@ -154,6 +175,9 @@ fn expand_enum(container: &Container, variants: &[Variant]) -> TokenStream {
     let name = &container.name;
     let doc = &container.doc;
     let count = variants.len();
+    let always = variants
+        .iter()
+        .all(|v| v.attrs.since.is_none() && v.attrs.until.is_none());
 
     let table = variants.iter().map(|variant| {
         let serialized = &variant.name;
@@ -172,6 +196,7 @@ fn expand_enum(container: &Container, variants: &[Variant]) -> TokenStream {
         impl ::metrics_core::MetricEnum for #ident {
             const NAME: &'static str = #name;
             const DESCRIPTION: &'static str = #doc;
+            const ALWAYS: bool = #always;
 
             fn variants() -> &'static [::metrics_core::Variant] {
                 static VARIANTS: [::metrics_core::Variant; #count] = [#(#table),*];

@@ -1,1 +1,148 @@
-//! Integration tests live in `tests/tests/`.
+//! Shared fixtures of the integration tests and benchmarks: the reference sample as a plain
+//! `#[derive(Serialize)]` struct, the baseline `at(v)` is measured against.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use metrics_core::{Bytes, Percent, Sha1Digest};
+use serde::Serialize;
+
+/// The reference usage statistics with the same fields and value types, serialized by plain
+/// serde derive: no gating. Its JSON equals the newest version's payload.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PlainStatistics {
+    pub environments: u64,
+    pub machines: u64,
+    pub projects: u64,
+    pub deployment_steps: BTreeMap<PlainStep, u64>,
+    pub releases_and_deployments: PlainReleases,
+    pub users: u64,
+    pub license_serial_hash: Sha1Digest,
+    pub memory: Bytes,
+    pub cpu: Percent,
+    pub channels: u64,
+    pub multi_tenancy: PlainTenancy,
+    pub certificates: u64,
+    #[serde(serialize_with = "millis")]
+    pub time_to_first_deployment: Option<Duration>,
+    pub uses_lets_encrypt: bool,
+    pub uses_guest_account: bool,
+    pub community_steps: BTreeMap<PlainCommunityStep, u64>,
+    pub cloud_accounts: PlainAccounts,
+    pub built_in_worker_custom_account: bool,
+    pub workers: u64,
+}
+
+#[derive(Serialize)]
+pub struct PlainReleases {
+    pub releases: u64,
+    pub deployments: u64,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PlainTenancy {
+    pub tenants: u64,
+    pub tenant_tags: u64,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PlainAccounts {
+    pub azure_accounts: u64,
+    pub aws_accounts: u64,
+}
+
+#[derive(Serialize, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[serde(rename_all = "kebab-case")]
+pub enum PlainStep {
+    DeployPackage,
+    RunScript,
+    ManualIntervention,
+    SendEmail,
+    DeployToIis,
+    DeployWindowsService,
+    AzureWebApp,
+    AzureCloudService,
+    Other,
+}
+
+#[derive(Serialize, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[serde(rename_all = "kebab-case")]
+pub enum PlainCommunityStep {
+    Notification,
+    Database,
+    WebServer,
+    Cloud,
+    Other,
+}
+
+fn millis<S: serde::Serializer>(value: &Option<Duration>, s: S) -> Result<S::Ok, S::Error> {
+    match value {
+        Some(d) => s.serialize_some(&u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),
+        None => s.serialize_none(),
+    }
+}
+
+/// The reference sample, copied field by field into the plain struct.
+pub fn plain_sample() -> PlainStatistics {
+    use schema::{CommunityStep, StepType};
+    let s = schema::sample_statistics();
+    let step = |t: StepType| match t {
+        StepType::DeployPackage => PlainStep::DeployPackage,
+        StepType::RunScript => PlainStep::RunScript,
+        StepType::ManualIntervention => PlainStep::ManualIntervention,
+        StepType::SendEmail => PlainStep::SendEmail,
+        StepType::DeployToIis => PlainStep::DeployToIis,
+        StepType::DeployWindowsService => PlainStep::DeployWindowsService,
+        StepType::AzureWebApp => PlainStep::AzureWebApp,
+        StepType::AzureCloudService => PlainStep::AzureCloudService,
+        StepType::Other => PlainStep::Other,
+    };
+    let community = |c: CommunityStep| match c {
+        CommunityStep::Notification => PlainCommunityStep::Notification,
+        CommunityStep::Database => PlainCommunityStep::Database,
+        CommunityStep::WebServer => PlainCommunityStep::WebServer,
+        CommunityStep::Cloud => PlainCommunityStep::Cloud,
+        CommunityStep::Other => PlainCommunityStep::Other,
+    };
+    PlainStatistics {
+        environments: s.environments,
+        machines: s.machines,
+        projects: s.projects,
+        deployment_steps: s
+            .deployment_steps
+            .iter()
+            .map(|(k, v)| (step(*k), *v))
+            .collect(),
+        releases_and_deployments: PlainReleases {
+            releases: s.releases_and_deployments.releases,
+            deployments: s.releases_and_deployments.deployments,
+        },
+        users: s.users,
+        license_serial_hash: s.license_serial_hash,
+        memory: s.memory,
+        cpu: s.cpu,
+        channels: s.channels,
+        multi_tenancy: PlainTenancy {
+            tenants: s.multi_tenancy.tenants,
+            tenant_tags: s.multi_tenancy.tenant_tags,
+        },
+        certificates: s.certificates,
+        time_to_first_deployment: s.time_to_first_deployment,
+        uses_lets_encrypt: s.uses_lets_encrypt,
+        uses_guest_account: s.uses_guest_account,
+        community_steps: s
+            .community_steps
+            .iter()
+            .map(|(k, v)| (community(*k), *v))
+            .collect(),
+        cloud_accounts: PlainAccounts {
+            azure_accounts: s.cloud_accounts.azure_accounts,
+            aws_accounts: s.cloud_accounts.aws_accounts,
+        },
+        built_in_worker_custom_account: s.built_in_worker_custom_account,
+        workers: s.workers,
+    }
+}
