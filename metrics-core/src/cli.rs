@@ -518,7 +518,7 @@ fn write_file(path: &Path, contents: &str) -> std::io::Result<()> {
 pub(crate) fn write_atomically(target: &Path, contents: &str) -> Result<(), String> {
     let parent = target.parent().unwrap_or(Path::new("."));
     let mut created = Vec::new();
-    create_dirs(parent, &mut created)?;
+    create_dirs(parent, &mut created).map_err(|e| format!("{e}; nothing was written"))?;
     let temporary = temporary_path(target);
     let result = write_file(&temporary, contents).and_then(|()| fs::rename(&temporary, target));
     result.map_err(|e| {
