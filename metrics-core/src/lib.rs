@@ -46,6 +46,8 @@ mod version;
 
 #[cfg(feature = "cli")]
 pub mod cli;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use enums::MetricEnum;
 pub use field::{Availability, Field, Variant};
