@@ -205,6 +205,13 @@ fn generate(dir: &Path, models: &[Model], allow_history_change: bool) -> Result<
             fs::read_to_string(dir.join(path)).ok().as_deref() != Some(contents.as_str())
         })
         .collect();
+    // Released files whose payload is unchanged but whose descriptions changed (doc comments).
+    let reworded: Vec<&String> = changed
+        .iter()
+        .map(|(path, _)| *path)
+        .filter(|path| path.contains('/') && dir.join(path).is_file())
+        .filter(|path| !changes.iter().any(|c| &c.path == *path))
+        .collect();
     write_all_atomically(dir, &changed)?;
     for path in &removed {
         fs::remove_file(dir.join(path))
@@ -218,6 +225,12 @@ fn generate(dir: &Path, models: &[Model], allow_history_change: bool) -> Result<
         files.len() - changed.len(),
         removed.len()
     );
+    if !reworded.is_empty() {
+        message.push_str("\nreleased files with new descriptions (their payloads are unchanged):");
+        for path in &reworded {
+            message.push_str(&format!("\n  {path}"));
+        }
+    }
     if !damaged.is_empty() || !changes.is_empty() {
         message.push_str("\nhistory rewritten (--allow-history-change):");
         for file in &damaged {

@@ -63,14 +63,28 @@ pub fn payload_json<T: Metrics>(sample: &T, version: &Version) -> Value {
 /// version named `{name}@{version}` (`usage-statistics@baseline`, `usage-statistics@2.6.0`),
 /// after validating each against that version's schema.
 ///
-/// ```ignore
-/// #[test]
-/// fn payloads() {
-///     // A sample value; the name defaults to the payload's name.
-///     metrics_core::assert_payload_snapshots!(sample_statistics());
-///     // A sample built per version, and an explicit name.
-///     metrics_core::assert_payload_snapshots!("check", |version| sample_check(version.clone()));
+/// ```no_run
+/// use metrics_core::{Metrics, Version};
+///
+/// /// The update check.
+/// #[derive(Metrics)]
+/// pub struct Check {
+///     /// The version that sends it
+///     pub version: Version,
+///     /// The number of projects
+///     #[since("2.6")]
+///     pub projects: u64,
 /// }
+///
+/// # fn main() {
+/// // In a test: a sample value (named after the payload: `check@baseline`, `check@2.6.0`).
+/// metrics_core::assert_payload_snapshots!(Check { version: Version::new(2, 6, 0), projects: 4 });
+/// // A sample built per version, with an explicit name.
+/// metrics_core::assert_payload_snapshots!("check-by-version", |version| Check {
+///     version: version.clone(),
+///     projects: 4,
+/// });
+/// # }
 /// ```
 #[macro_export]
 macro_rules! assert_payload_snapshots {

@@ -185,7 +185,9 @@ fn rewording_a_doc_comment_is_not_a_history_change() {
         .fails()
         .says("stats/1.2.0.json: descriptions or comments differ (the payload does not)")
         .does_not_say("history");
-    run("reworded", "generate", &dir, &[]).succeeds();
+    run("reworded", "generate", &dir, &[])
+        .succeeds()
+        .says("released files with new descriptions (their payloads are unchanged):\n  stats/1.2.0.json\n  stats/1.4.0.json\n  stats/baseline.json");
     run("reworded", "check", &dir, &[]).succeeds();
     drop(temp);
 }
