@@ -102,17 +102,27 @@ fn contents(dir: &Path) -> BTreeMap<String, Vec<u8>> {
 
 /// A directory holding the generated files of the released state `v1`.
 fn released() -> (TempDir, PathBuf) {
+    released_state("v1")
+}
+
+/// A directory holding the generated files of `state`, as released.
+fn released_state(state: &str) -> (TempDir, PathBuf) {
     let temp = TempDir::new().unwrap();
     let dir = temp.path().join("generated");
-    run("v1", "generate", &dir, &[])
+    run(state, "generate", &dir, &[])
         .succeeds()
-        .says("5 written");
+        .says(" written, 0 unchanged, 0 removed");
     (temp, dir)
 }
 
 #[test]
 fn generated_files_pass_check_and_a_second_generate_writes_nothing() {
-    let (_temp, dir) = released();
+    let temp = TempDir::new().unwrap();
+    let dir = temp.path().join("generated");
+    run("v1", "generate", &dir, &[])
+        .succeeds()
+        .says("5 files in")
+        .says("5 written");
     let files: Vec<String> = contents(&dir).into_keys().collect();
     assert_eq!(
         files,
@@ -132,7 +142,11 @@ fn generated_files_pass_check_and_a_second_generate_writes_nothing() {
 
 /// Generates state `state` over the released files; returns (added, changed) files.
 fn evolve(state: &str) -> (Vec<String>, Vec<String>, TempDir, PathBuf) {
-    let (temp, dir) = released();
+    evolve_from("v1", state)
+}
+
+fn evolve_from(released_as: &str, state: &str) -> (Vec<String>, Vec<String>, TempDir, PathBuf) {
+    let (temp, dir) = released_state(released_as);
     let before = contents(&dir);
     run(state, "check", &dir, &[])
         .fails()
@@ -195,7 +209,11 @@ fn rewording_a_doc_comment_is_not_a_history_change() {
 /// `check` and `generate` both refuse `state`, with `messages`; nothing changes on disk,
 /// until `--allow-history-change` rewrites it and says so.
 fn refused(state: &str, messages: &[&str]) {
-    let (_temp, dir) = released();
+    refused_from("v1", state, messages);
+}
+
+fn refused_from(released_as: &str, state: &str, messages: &[&str]) {
+    let (_temp, dir) = released_state(released_as);
     let before = contents(&dir);
     let mut check = run(state, "check", &dir, &[])
         .fails()
@@ -290,6 +308,38 @@ fn a_new_field_with_a_released_since_is_refused() {
         "new-in-old",
         &[
             "stats 1.2.0: a new field `foo` with since 1.2.0 would change the released 1.2.0 payload; give it a since later than the newest released version (1.4.0)",
+        ],
+    );
+}
+
+#[test]
+fn a_new_enum_variant_with_a_new_since_adds_one_version_file() {
+    let (added, changed, _temp, dir) = evolve_from("enum-v1", "enum-new-variant");
+    assert_eq!(added, ["steps/2.0.0.json"]);
+    assert_eq!(changed, ["DISCLOSURE.md", "index.json"]);
+    let schema = fs::read_to_string(dir.join("steps/2.0.0.json")).unwrap();
+    assert!(schema.contains("\"d\""));
+}
+
+#[test]
+fn a_new_enum_variant_dated_in_released_history_is_refused() {
+    refused_from(
+        "enum-v1",
+        "enum-backdated",
+        &[
+            "steps 1.2.0: field `steps (keys)` would accept new values `d` in the released 1.2.0 payload; give a new variant a since later than the newest released version (1.2.0)",
+        ],
+    );
+}
+
+#[test]
+fn deleting_a_released_enum_variant_is_refused() {
+    refused_from(
+        "enum-v1",
+        "enum-removed",
+        &[
+            "steps baseline: field `steps (keys)` would no longer accept `b` in the released baseline payload",
+            "steps 1.2.0: field `steps (keys)` would no longer accept `b`",
         ],
     );
 }

@@ -364,6 +364,138 @@ mod new_in_old {
     }
 }
 
+// A payload keyed by a closed enum, released with variant `c` from 1.2.
+mod enum_v1 {
+    use std::collections::BTreeMap;
+
+    use metrics_core::{MetricEnum, Metrics, Model};
+
+    /// Kinds of step.
+    #[derive(MetricEnum, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
+    #[metrics(rename_all = "kebab-case")]
+    pub enum Kind {
+        /// A
+        A,
+        /// B
+        B,
+        /// C
+        #[since("1.2")]
+        C,
+    }
+
+    /// Steps of a test product.
+    #[derive(Metrics)]
+    #[metrics(name = "steps")]
+    pub struct Steps {
+        /// The number of steps of each kind
+        pub steps: BTreeMap<Kind, u32>,
+    }
+
+    pub fn models() -> Vec<Model> {
+        vec![Model::of::<Steps>()]
+    }
+}
+
+// Legitimate evolution: a new variant with a new since.
+mod enum_new_variant {
+    use std::collections::BTreeMap;
+
+    use metrics_core::{MetricEnum, Metrics, Model};
+
+    /// Kinds of step.
+    #[derive(MetricEnum, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
+    #[metrics(rename_all = "kebab-case")]
+    pub enum Kind {
+        /// A
+        A,
+        /// B
+        B,
+        /// C
+        #[since("1.2")]
+        C,
+        /// D
+        #[since("2.0")]
+        D,
+    }
+
+    /// Steps of a test product.
+    #[derive(Metrics)]
+    #[metrics(name = "steps")]
+    pub struct Steps {
+        /// The number of steps of each kind
+        pub steps: BTreeMap<Kind, u32>,
+    }
+
+    pub fn models() -> Vec<Model> {
+        vec![Model::of::<Steps>()]
+    }
+}
+
+// History change: a new variant dated inside the released history.
+mod enum_backdated {
+    use std::collections::BTreeMap;
+
+    use metrics_core::{MetricEnum, Metrics, Model};
+
+    /// Kinds of step.
+    #[derive(MetricEnum, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
+    #[metrics(rename_all = "kebab-case")]
+    pub enum Kind {
+        /// A
+        A,
+        /// B
+        B,
+        /// C
+        #[since("1.2")]
+        C,
+        /// D
+        #[since("1.2")]
+        D,
+    }
+
+    /// Steps of a test product.
+    #[derive(Metrics)]
+    #[metrics(name = "steps")]
+    pub struct Steps {
+        /// The number of steps of each kind
+        pub steps: BTreeMap<Kind, u32>,
+    }
+
+    pub fn models() -> Vec<Model> {
+        vec![Model::of::<Steps>()]
+    }
+}
+
+// History change: a released variant deleted.
+mod enum_removed {
+    use std::collections::BTreeMap;
+
+    use metrics_core::{MetricEnum, Metrics, Model};
+
+    /// Kinds of step.
+    #[derive(MetricEnum, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
+    #[metrics(rename_all = "kebab-case")]
+    pub enum Kind {
+        /// A
+        A,
+        /// C
+        #[since("1.2")]
+        C,
+    }
+
+    /// Steps of a test product.
+    #[derive(Metrics)]
+    #[metrics(name = "steps")]
+    pub struct Steps {
+        /// The number of steps of each kind
+        pub steps: BTreeMap<Kind, u32>,
+    }
+
+    pub fn models() -> Vec<Model> {
+        vec![Model::of::<Steps>()]
+    }
+}
+
 fn main() -> ExitCode {
     let state = std::env::var("EVOLVING_MODEL").unwrap_or_default();
     let models: Vec<Model> = match state.as_str() {
@@ -378,6 +510,10 @@ fn main() -> ExitCode {
         "retyped" => retyped::models(),
         "nested-deleted" => nested_deleted::models(),
         "new-in-old" => new_in_old::models(),
+        "enum-v1" => enum_v1::models(),
+        "enum-new-variant" => enum_new_variant::models(),
+        "enum-backdated" => enum_backdated::models(),
+        "enum-removed" => enum_removed::models(),
         other => {
             eprintln!("EVOLVING_MODEL must name a state of the test model, not `{other}`");
             return ExitCode::from(2);
