@@ -31,9 +31,12 @@
 //! version without pre-release and build metadata: a `3.4.0-beta.2` client sends the
 //! fields added in 3.4.
 
+pub mod diff;
+pub mod docs;
 mod enums;
 mod field;
 pub mod files;
+pub mod history;
 mod metrics;
 mod model;
 mod schema;
@@ -43,6 +46,8 @@ mod version;
 
 #[cfg(feature = "cli")]
 pub mod cli;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use enums::MetricEnum;
 pub use field::{Availability, Field, Variant};

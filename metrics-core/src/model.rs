@@ -14,6 +14,7 @@ pub struct Model {
     fields: fn() -> &'static [Field],
     versions: fn() -> Vec<Version>,
     schema_at: fn(&Version) -> Schema,
+    example: Option<fn(&Version) -> serde_json::Value>,
 }
 
 impl Model {
@@ -25,7 +26,20 @@ impl Model {
             fields: T::fields,
             versions: T::versions,
             schema_at: T::schema_at,
+            example: None,
         }
+    }
+
+    /// With an example payload for the disclosure page: `example(version)` is the JSON a
+    /// sample sends at `version`, e.g. `|v| serde_json::to_value(sample().at(v)).unwrap()`.
+    pub fn with_example(mut self, example: fn(&Version) -> serde_json::Value) -> Self {
+        self.example = Some(example);
+        self
+    }
+
+    /// The example payload at `version`, if the model has one.
+    pub fn example(&self, version: &Version) -> Option<serde_json::Value> {
+        self.example.map(|example| example(version))
     }
 
     /// The payload's name.

@@ -81,10 +81,7 @@ pub fn root_schema<T: Metrics>(version: &Version) -> Schema {
     if !T::DESCRIPTION.is_empty() {
         root.insert("description".into(), T::DESCRIPTION.into());
     }
-    root.insert(
-        "$comment".into(),
-        applies_to(&versions, effective.as_ref()).into(),
-    );
+    root.insert("$comment".into(), applies_to(effective.as_ref()).into());
     root.extend(body.to_value().as_object().cloned().unwrap_or_default());
     if !cx.defs.is_empty() {
         root.insert("$defs".into(), Value::Object(cx.defs));
@@ -92,21 +89,14 @@ pub fn root_schema<T: Metrics>(version: &Version) -> Schema {
     Schema::from(root)
 }
 
-/// Says which product versions a schema applies to.
-fn applies_to(versions: &[Version], effective: Option<&Version>) -> String {
-    let next = match effective {
-        Some(v) => versions.iter().find(|c| c.release() > v.release()),
-        None => versions.first(),
-    };
-    let from = match effective {
-        Some(v) => format!("from {v}"),
-        None => "before any change point".to_owned(),
-    };
-    match next {
-        Some(next) => {
-            format!("The payload of product versions {from} up to, not including, {next}.")
+/// Says which product versions a schema applies to. It names no later version, so that a
+/// released schema file stays unchanged when later versions are added (see `index.json`).
+fn applies_to(effective: Option<&Version>) -> String {
+    match effective {
+        Some(v) => {
+            format!("The payload of product versions from {v} up to the next version in the index.")
         }
-        None => format!("The payload of product versions {from} on."),
+        None => "The payload of product versions before the first version in the index.".to_owned(),
     }
 }
 
@@ -145,8 +135,9 @@ fn object_schema(fields: &[Field], cx: &mut SchemaContext) -> Schema {
     })
 }
 
-/// A field's value schema, with its doc comment as `description` and its history as
-/// `$comment`.
+/// A field's value schema, with its doc comment as `description` and the version that added
+/// it as `$comment` (not the one that removes it: retiring a field leaves released files as
+/// they are).
 fn property_schema(field: &Field, cx: &mut SchemaContext) -> Value {
     let schema = (field.value.schema)(cx);
     let mut object = match schema.to_value() {
@@ -163,9 +154,6 @@ fn property_schema(field: &Field, cx: &mut SchemaContext) -> Value {
     }
     if let Some(since) = field.since() {
         comments.push(format!("added in {since}"));
-    }
-    if let Some(until) = field.until() {
-        comments.push(format!("removed in {until}"));
     }
     let mut out = Map::new();
     if !field.description().is_empty() {

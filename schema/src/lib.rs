@@ -156,9 +156,17 @@ pub enum CommunityStep {
     Other,
 }
 
-/// The models the `schema` CLI generates files for.
+/// The models the `schema` CLI generates files for, with the samples below as the
+/// disclosure page's example payloads.
 pub fn models() -> Vec<Model> {
-    vec![Model::of::<UpdateCheck>(), Model::of::<UsageStatistics>()]
+    vec![
+        Model::of::<UpdateCheck>().with_example(|v| to_json(&sample_update_check(v.clone()), v)),
+        Model::of::<UsageStatistics>().with_example(|v| to_json(&sample_statistics(), v)),
+    ]
+}
+
+fn to_json<T: Metrics>(payload: &T, version: &Version) -> serde_json::Value {
+    serde_json::to_value(payload.at(version)).expect("a metrics payload always serializes")
 }
 
 /// A sample with realistic numbers, for tests, snapshots and previews.

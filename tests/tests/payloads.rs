@@ -30,12 +30,14 @@ fn payload(version: &Version) -> Value {
 
 #[test]
 fn sample_payload_at_every_version() {
-    for version in snapshot_versions() {
-        insta::assert_json_snapshot!(
-            format!("update-check@{}", label(&version)),
-            payload(&version)
-        );
-    }
+    // One snapshot per version (`update-check@baseline`, `update-check@2.6.0`, ...), each
+    // validated against that version's schema; the sample reports the version it runs.
+    metrics_core::assert_payload_snapshots!(|version| sample_update_check(version.clone()));
+}
+
+#[test]
+fn sample_statistics_at_every_version() {
+    metrics_core::assert_payload_snapshots!(sample_statistics());
 }
 
 #[test]

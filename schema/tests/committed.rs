@@ -1,0 +1,42 @@
+//! The committed files under `schema/generated/` are what the declarations generate: the
+//! reference model's CLI `check` passes on a clean clone.
+
+use std::process::Command;
+
+#[test]
+fn check_passes_on_the_committed_files() {
+    let output = Command::new(env!("CARGO_BIN_EXE_schema"))
+        .arg("check")
+        .output()
+        .expect("the schema binary runs");
+    assert!(
+        output.status.success(),
+        "`cargo run -p schema -- check` fails; run `cargo run -p schema -- generate` and commit:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(String::from_utf8_lossy(&output.stdout).contains("20 files"));
+}
+
+#[test]
+fn diff_names_the_fields_a_version_added() {
+    let output = Command::new(env!("CARGO_BIN_EXE_schema"))
+        .args(["diff", "3.16.1", "2018.2.2", "--model", "usage-statistics"])
+        .output()
+        .expect("the schema binary runs");
+    assert!(output.status.success());
+    let added: Vec<String> = String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .skip(1)
+        .map(|line| line.trim().split(':').next().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        added,
+        [
+            "added field `communitySteps`",
+            "added field `cloudAccounts`",
+            "added field `builtInWorkerCustomAccount`",
+            "added field `workers`",
+        ]
+    );
+}

@@ -1,0 +1,130 @@
+//! The generated schemas serve clients and servers in any language: independent validators
+//! outside Rust (Python's `jsonschema`, JavaScript's `ajv` in strict mode) accept every
+//! schema, accept the reference sample at every version and reject it with an unknown field.
+//! Both are installed by `.ci/services`; a missing one fails the test, never skips it.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use metrics_core::files::{labelled_versions, render_schemas};
+use tempfile::TempDir;
+
+const REPO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+
+/// The generated schemas and the sample payload of each version, in a temporary directory:
+/// `schemas/{payload}/{version}.json` and `payloads/{payload}/{version}.json`.
+fn schemas_and_payloads() -> (TempDir, PathBuf, PathBuf, usize) {
+    let temp = TempDir::new().unwrap();
+    let (schemas, payloads) = (temp.path().join("schemas"), temp.path().join("payloads"));
+    let models = schema::models();
+    let mut count = 0;
+    for (path, contents) in render_schemas(&models) {
+        if path.ends_with(".json") && path.contains('/') {
+            write(&schemas.join(&path), &contents);
+            count += 1;
+        }
+    }
+    for model in &models {
+        for (label, version) in labelled_versions(&model.versions()) {
+            let example = model
+                .example(&version)
+                .expect("the reference models have examples");
+            let path = payloads.join(model.name()).join(format!("{label}.json"));
+            write(&path, &serde_json::to_string_pretty(&example).unwrap());
+        }
+    }
+    (temp, schemas, payloads, count)
+}
+
+fn write(path: &Path, contents: &str) {
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    fs::write(path, contents).unwrap();
+}
+
+/// Runs `program args`, failing with `hint` when the program or its library is missing.
+fn consumer(program: &str, args: &[&Path], hint: &str) -> String {
+    let output = Command::new(program)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {program} ({e}); {hint}"));
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    );
+    match output.status.code() {
+        Some(0) => stdout,
+        Some(3) => panic!("{stderr}{hint}"),
+        _ => panic!("{program} rejects the generated schemas:\n{stdout}{stderr}"),
+    }
+}
+
+#[test]
+fn python_jsonschema_accepts_every_schema_and_sample() {
+    let (_temp, schemas, payloads, count) = schemas_and_payloads();
+    let script = Path::new(REPO).join("tests/py/check_schemas.py");
+    let out = consumer(
+        "python3",
+        &[&script, &schemas, &payloads],
+        "the Python consumer is not installed: run .ci/services",
+    );
+    assert_eq!(count, 18);
+    assert_eq!(
+        out.trim(),
+        format!("schemas: {count} valid; payloads: {count} valid, {count} rejected when altered")
+    );
+}
+
+#[test]
+fn ajv_in_strict_mode_accepts_every_schema_and_sample() {
+    let (_temp, schemas, payloads, count) = schemas_and_payloads();
+    let script = Path::new(REPO).join("tests/js/check-schemas.mjs");
+    let out = consumer(
+        "node",
+        &[&script, &schemas, &payloads],
+        "ajv is not installed in tests/js: run .ci/services",
+    );
+    assert_eq!(
+        out.trim(),
+        format!("schemas: {count} valid; payloads: {count} valid, {count} rejected when altered")
+    );
+}
+
+#[test]
+fn the_consumers_fail_on_a_broken_schema() {
+    // The consumers are not rubber stamps: a schema with an unknown type is rejected by both.
+    let (_temp, schemas, payloads, _) = schemas_and_payloads();
+    let path = schemas.join("usage-statistics/3.2.0.json");
+    let broken = fs::read_to_string(&path).unwrap().replacen(
+        "\"type\": \"integer\"",
+        "\"type\": \"count\"",
+        1,
+    );
+    fs::write(&path, broken).unwrap();
+    let py = Command::new("python3")
+        .args([
+            Path::new(REPO).join("tests/py/check_schemas.py").as_path(),
+            &schemas,
+            &payloads,
+        ])
+        .output()
+        .expect("python3 runs; run .ci/services");
+    assert_eq!(py.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&py.stderr)
+            .contains("usage-statistics/3.2.0.json: not a valid draft 2020-12 schema")
+    );
+    let js = Command::new("node")
+        .args([
+            Path::new(REPO).join("tests/js/check-schemas.mjs").as_path(),
+            &schemas,
+            &payloads,
+        ])
+        .output()
+        .expect("node runs; run .ci/services");
+    assert_eq!(js.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&js.stderr)
+            .contains("usage-statistics/3.2.0.json: rejected by ajv in strict mode")
+    );
+}
