@@ -213,9 +213,13 @@ fn parse_version_attr(cx: &Ctxt, attr: &Attribute, which: &str) -> Option<Versio
     let lit = match syn::parse2::<Lit>(list.tokens.clone()) {
         Ok(Lit::Str(lit)) => lit,
         Ok(other) => {
+            let written = quote::quote!(#other).to_string();
             cx.error_spanned_by(
                 &other,
-                format!("the version must be a string literal: {usage}"),
+                format!(
+                    "the version must be a string literal: write `#[{which}(\"{}\")]`, as MAJOR.MINOR[.PATCH]",
+                    written.trim_matches(|c: char| !c.is_ascii_digit())
+                ),
             );
             return None;
         }
