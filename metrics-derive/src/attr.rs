@@ -214,11 +214,16 @@ fn parse_version_attr(cx: &Ctxt, attr: &Attribute, which: &str) -> Option<Versio
         Ok(Lit::Str(lit)) => lit,
         Ok(other) => {
             let written = quote::quote!(#other).to_string();
+            let mut suggestion = written
+                .trim_matches(|c: char| !c.is_ascii_digit())
+                .to_owned();
+            if !suggestion.contains('.') {
+                suggestion.push_str(".0");
+            }
             cx.error_spanned_by(
                 &other,
                 format!(
-                    "the version must be a string literal: write `#[{which}(\"{}\")]`, as MAJOR.MINOR[.PATCH]",
-                    written.trim_matches(|c: char| !c.is_ascii_digit())
+                    "the version must be a string literal: write `#[{which}(\"{suggestion}\")]`, as MAJOR.MINOR[.PATCH]"
                 ),
             );
             return None;
