@@ -14,7 +14,7 @@ fn expand(input: DeriveInput, derive: Derive) -> String {
 
 #[test]
 fn plain_struct() {
-    insta::assert_snapshot!(expand(
+    let expanded = expand(
         parse_quote! {
             /// Sent with the update check.
             struct UpdateCheck {
@@ -25,12 +25,13 @@ fn plain_struct() {
             }
         },
         Derive::Metrics,
-    ));
+    );
+    insta::assert_snapshot!(expanded);
 }
 
 #[test]
 fn gated_struct_with_renames_nesting_and_maps() {
-    insta::assert_snapshot!(expand(
+    let expanded = expand(
         parse_quote! {
             /// Usage statistics.
             ///
@@ -50,12 +51,13 @@ fn gated_struct_with_renames_nesting_and_maps() {
             }
         },
         Derive::Metrics,
-    ));
+    );
+    insta::assert_snapshot!(expanded);
 }
 
 #[test]
 fn metric_enum_with_gated_variant() {
-    insta::assert_snapshot!(expand(
+    let expanded = expand(
         parse_quote! {
             /// Where jobs run.
             #[metrics(rename_all = "lowercase")]
@@ -68,14 +70,15 @@ fn metric_enum_with_gated_variant() {
             }
         },
         Derive::MetricEnum,
-    ));
+    );
+    insta::assert_snapshot!(expanded);
 }
 
 /// Input with errors expands to the errors plus an impl with the right names, so that code
 /// using the type reports nothing more.
 #[test]
 fn errors_and_fallback() {
-    insta::assert_snapshot!(expand(
+    let expanded = expand(
         parse_quote! {
             /// Usage statistics.
             struct Usage {
@@ -87,5 +90,6 @@ fn errors_and_fallback() {
             }
         },
         Derive::Metrics,
-    ));
+    );
+    insta::assert_snapshot!(expanded);
 }
