@@ -69,17 +69,24 @@ pub mod __private {
     pub use serde;
     pub use std::vec::Vec;
 
-    /// Fails compilation with `message` when `inner` (the earliest since inside a field's
-    /// type) is before `parent` (the field's own since).
-    pub const fn assert_not_before(
-        inner: Option<crate::Release>,
-        parent: crate::Release,
-        message: &str,
-    ) {
-        if let Some(inner) = inner
-            && inner.const_lt(&parent)
-        {
-            panic!("{}", message);
+    /// The derive names every field type as `<T as IsMetric>::Type`: when `T` is not a
+    /// metric, rustc reports the failed projection once at the field (identical errors are
+    /// merged) and the uses downstream of it stay silent, instead of one error per use.
+    pub trait IsMetric {
+        type Type: crate::MetricValue;
+    }
+
+    #[diagnostic::do_not_recommend]
+    impl<T: crate::MetricValue> IsMetric for T {
+        type Type = T;
+    }
+
+    /// Whether `inner` (the earliest since inside a field's type) is before `parent` (the
+    /// field's own since): the derive then fails compilation with a message on the since.
+    pub const fn starts_before(inner: Option<crate::Release>, parent: crate::Release) -> bool {
+        match inner {
+            Some(inner) => inner.const_lt(&parent),
+            None => false,
         }
     }
 

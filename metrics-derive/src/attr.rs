@@ -213,9 +213,18 @@ fn parse_version_attr(cx: &Ctxt, attr: &Attribute, which: &str) -> Option<Versio
     let lit = match syn::parse2::<Lit>(list.tokens.clone()) {
         Ok(Lit::Str(lit)) => lit,
         Ok(other) => {
+            let written = quote::quote!(#other).to_string();
+            let mut suggestion = written
+                .trim_matches(|c: char| !c.is_ascii_digit())
+                .to_owned();
+            if !suggestion.contains('.') {
+                suggestion.push_str(".0");
+            }
             cx.error_spanned_by(
                 &other,
-                format!("the version must be a string literal: {usage}"),
+                format!(
+                    "the version must be a string literal: write `#[{which}(\"{suggestion}\")]`, as MAJOR.MINOR[.PATCH]"
+                ),
             );
             return None;
         }

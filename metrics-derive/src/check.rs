@@ -19,7 +19,9 @@ pub fn check(cx: &Ctxt, container: &Container) {
             }
             check_unique(
                 cx,
-                fields.iter().map(|f| (&f.key, f.key_span)),
+                fields
+                    .iter()
+                    .map(|f| (f.ident.to_string(), &f.key, f.key_span)),
                 "field",
                 "JSON key",
             );
@@ -31,7 +33,9 @@ pub fn check(cx: &Ctxt, container: &Container) {
             }
             check_unique(
                 cx,
-                variants.iter().map(|v| (&v.name, v.name_span)),
+                variants
+                    .iter()
+                    .map(|v| (v.ident.to_string(), &v.name, v.name_span)),
                 "variant",
                 "serialized name",
             );
@@ -65,22 +69,21 @@ fn check_range(cx: &Ctxt, attrs: &ItemAttrs, what: &str, name: &str) {
 
 fn check_unique<'a>(
     cx: &Ctxt,
-    names: impl Iterator<Item = (&'a String, proc_macro2::Span)>,
+    names: impl Iterator<Item = (String, &'a String, proc_macro2::Span)>,
     what: &str,
     kind: &str,
 ) {
-    let mut seen: BTreeMap<&String, usize> = BTreeMap::new();
-    for (index, (name, span)) in names.enumerate() {
+    let mut seen: BTreeMap<&String, String> = BTreeMap::new();
+    for (rust_name, name, span) in names {
         if let Some(first) = seen.get(name) {
             cx.error_at(
                 span,
                 format!(
-                    "two {what}s have the {kind} `{name}` (this one and {what} number {}): give one of them `#[metrics(rename = \"...\")]`",
-                    first + 1
+                    "{what}s `{first}` and `{rust_name}` both have the {kind} `{name}`: give one of them another name with `#[metrics(rename = \"...\")]`"
                 ),
             );
         } else {
-            seen.insert(name, index);
+            seen.insert(name, rust_name);
         }
     }
 }
@@ -98,36 +101,76 @@ fn check_fieldless(cx: &Ctxt, variant: &Variant) {
 }
 
 /// Rejects, by their written name, types that can never be metrics, with a message that
-/// says what to send instead. Types not caught here still fail on the `MetricValue` bound.
+/// says what to send instead. Types not caught here (behind an alias, say) still fail, once,
+/// on the `MetricValue` bound at the same span.
 fn check_type(cx: &Ctxt, field: &Field, ty: &Type) {
     if let Some(reason) = forbidden(ty) {
         cx.error_spanned_by(
             ty,
             format!(
-                "field `{}`: {reason}; only aggregates may be metrics: {ALLOWED}",
+                "field `{}`: {reason}\nonly aggregates may be metrics: {ALLOWED}",
                 field.ident
             ),
         );
     }
 }
 
+/// A type as written, spaced as rustfmt would (`HashMap<String, u64>`, `&'static str`).
+pub fn type_text(ty: &Type) -> String {
+    let mut text = quote::quote!(#ty).to_string();
+    for (from, to) in [
+        (" :: ", "::"),
+        (":: ", "::"),
+        (" < ", "<"),
+        ("< ", "<"),
+        (" <", "<"),
+        (" >", ">"),
+        (" ,", ","),
+        ("& ", "&"),
+        ("[ ", "["),
+        (" ]", "]"),
+        ("( ", "("),
+        (" )", ")"),
+        (" ;", ";"),
+    ] {
+        text = text.replace(from, to);
+    }
+    text
+}
+
 fn forbidden(ty: &Type) -> Option<String> {
-    let text = || quote::quote!(#ty).to_string().replace(' ', "");
+    let text = || type_text(ty);
     match ty {
-        Type::Reference(_) | Type::Slice(_) | Type::Array(_) | Type::Tuple(_) | Type::Ptr(_) => {
-            Some(format!(
-                "`{}` cannot be a usage metric (a reference, slice, array, tuple or pointer may carry free text or one entry per item)",
-                text()
-            ))
+        Type::Reference(reference) => Some(forbidden(&reference.elem).unwrap_or_else(|| {
+            format!(
+                "`{}` cannot be a usage metric: a payload owns its values; use `{}`",
+                text(),
+                type_text(&reference.elem)
+            )
+        })),
+        Type::Slice(_) | Type::Array(_) => Some(format!(
+            "`{}` cannot be a usage metric: a list may carry one entry per item; send a count, or a `BTreeMap` of counts keyed by a `#[derive(MetricEnum)]` enum",
+            text()
+        )),
+        Type::Tuple(tuple) if tuple.elems.is_empty() => {
+            Some("`()` cannot be a usage metric: it carries nothing; remove the field".to_owned())
         }
+        Type::Tuple(_) => Some(format!(
+            "`{}` cannot be a usage metric: a tuple has no names for its parts; use a nested `#[derive(Metrics)]` struct",
+            text()
+        )),
+        Type::Ptr(_) => Some(format!(
+            "`{}` cannot be a usage metric: use the value type",
+            text()
+        )),
         Type::Group(group) => forbidden(&group.elem),
         Type::Paren(paren) => forbidden(&paren.elem),
         Type::Path(path) if path.qself.is_none() => {
             let last = path.path.segments.last()?;
             let name = last.ident.to_string();
             let reason = match name.as_str() {
-                "String" | "str" | "Cow" | "OsString" | "OsStr" | "PathBuf" | "Path" | "Url" | "Uri"
-                | "char" => Some(format!(
+                "String" | "str" | "Cow" | "OsString" | "OsStr" | "PathBuf" | "Path" | "Url"
+                | "Uri" | "char" => Some(format!(
                     "`{}` cannot be a usage metric: free text (names, paths, URLs) must never be sent; send a count of the items instead",
                     text()
                 )),
@@ -148,8 +191,8 @@ fn forbidden(ty: &Type) -> Option<String> {
                     "`{}` cannot be a usage metric: a list may carry one entry per item; send a count, or a `BTreeMap` of counts keyed by a `#[derive(MetricEnum)]` enum",
                     text()
                 )),
-                "HashMap" => Some(format!(
-                    "`{}` cannot be a usage metric: use a `BTreeMap` keyed by a `#[derive(MetricEnum)]` enum (map keys must be a closed set)",
+                "HashMap" | "IndexMap" => Some(format!(
+                    "`{}` cannot be a usage metric: use a `BTreeMap` keyed by a `#[derive(MetricEnum)]` enum (map keys must be a closed set, and the order of keys fixed)",
                     text()
                 )),
                 _ => None,
@@ -170,11 +213,15 @@ fn forbidden(ty: &Type) -> Option<String> {
                 .collect();
             if name == "BTreeMap"
                 && let Some(key) = types.first()
-                && let Some(key_reason) = forbidden(key)
+                && forbidden(key).is_some()
             {
                 return Some(format!(
-                    "map keys must be a closed `#[derive(MetricEnum)]` enum, not `{}` ({key_reason})",
-                    quote::quote!(#key).to_string().replace(' ', "")
+                    "`{}` cannot be a usage metric: map keys must be a closed set, and `{}` keys may carry names, paths or one entry per item; declare the keys as a fieldless `#[derive(MetricEnum)]` enum and use `BTreeMap<ThatEnum, {}>`",
+                    text(),
+                    type_text(key),
+                    types
+                        .get(1)
+                        .map_or_else(|| "u64".to_owned(), |v| type_text(v)),
                 ));
             }
             types.into_iter().find_map(forbidden)

@@ -41,7 +41,7 @@ fn expand_struct(container: &Container, fields: &[Field]) -> TokenStream {
     let doc = &container.doc;
     let count = fields.len();
     let table = fields.iter().map(|field| {
-        let ty = field.ty;
+        let ty = checked_ty(field);
         let key = &field.key;
         let rust_name = field.ident.to_string();
         let rust_name = rust_name.strip_prefix("r#").unwrap_or(&rust_name);
@@ -69,13 +69,14 @@ fn expand_struct(container: &Container, fields: &[Field]) -> TokenStream {
                     }
                     None => quote!(::core::option::Option::None),
                 };
-                quote!(::metrics_core::__private::in_range(release, #since, #until))
+                quote!(::metrics_core::__private::in_range(__release, #since, #until))
             }
         });
     let writes = fields.iter().enumerate().map(|(index, field)| {
         let member = field.ident;
         let key = &field.key;
-        quote_spanned!(ty_span(field)=> __writer.field(#key, __present[#index], &self.#member)?;)
+        let ty = checked_ty(field);
+        quote_spanned!(ty_span(field)=> __writer.field::<#ty>(#key, __present[#index], &self.#member)?;)
     });
 
     // The earliest `since` inside this struct: its own fields' since, or for fields without
@@ -83,7 +84,7 @@ fn expand_struct(container: &Container, fields: &[Field]) -> TokenStream {
     let earliest = fields
         .iter()
         .fold(quote!(::core::option::Option::None), |acc, field| {
-            let ty = field.ty;
+            let ty = checked_ty(field);
             let this = match &field.attrs.since {
                 Some(since) => {
                     let since = release(since);
@@ -98,30 +99,34 @@ fn expand_struct(container: &Container, fields: &[Field]) -> TokenStream {
     // earliest since inside its type, when the constants are known.
     let nesting_checks = fields.iter().filter_map(|field| {
         let since = field.attrs.since.as_ref()?;
-        let ty = field.ty;
+        let checked = checked_ty(field);
         let parent = release(since);
         let message = format!(
-            "field `{}` of `{}` has #[since(\"{}\")], but its type `{}` holds a field with an earlier #[since]: a field cannot exist before its parent; give the inner field a since of {} or later, or give the parent an earlier since",
+            "field `{}` of `{}` has #[since(\"{}\")], but its type `{}` holds a field with an earlier #[since]: a field cannot exist before its parent; give the inner field a since of {} or later, or give `{}` an earlier since",
             field.ident,
             ident,
             since.text,
-            quote!(#ty).to_string().replace(' ', ""),
+            crate::check::type_text(field.ty),
             since.text,
+            field.ident,
         );
+        // The panic is in the user's crate, spanned on the since, so that the error shows
+        // this message and nothing of metrics-core's internals.
         Some(quote_spanned! {since.span=>
-            const _: () = ::metrics_core::__private::assert_not_before(
-                <#ty as ::metrics_core::MetricValue>::EARLIEST_SINCE,
+            const _: () = if ::metrics_core::__private::starts_before(
+                <#checked as ::metrics_core::MetricValue>::EARLIEST_SINCE,
                 #parent,
-                #message,
-            );
+            ) {
+                ::core::panic!("{}", #message)
+            };
         })
     });
 
     quote! {
         #[automatically_derived]
         impl ::metrics_core::Metrics for #ident {
-            const NAME: &'static str = #name;
-            const DESCRIPTION: &'static str = #doc;
+            const NAME: &'static ::core::primitive::str = #name;
+            const DESCRIPTION: &'static ::core::primitive::str = #doc;
 
             fn fields() -> &'static [::metrics_core::Field] {
                 static FIELDS: [::metrics_core::Field; #count] = [#(#table),*];
@@ -133,29 +138,29 @@ fn expand_struct(container: &Container, fields: &[Field]) -> TokenStream {
         impl ::metrics_core::MetricValue for #ident {
             const EARLIEST_SINCE: ::core::option::Option<::metrics_core::Release> = #earliest;
 
-            fn metric_schema(cx: &mut ::metrics_core::SchemaContext) -> ::metrics_core::__private::Schema {
-                ::metrics_core::__private::nested_schema::<Self>(cx)
+            fn metric_schema(__cx: &mut ::metrics_core::SchemaContext) -> ::metrics_core::__private::Schema {
+                ::metrics_core::__private::nested_schema::<Self>(__cx)
             }
 
-            fn metric_change_points(out: &mut ::metrics_core::__private::Vec<::metrics_core::Version>) {
+            fn metric_change_points(__out: &mut ::metrics_core::__private::Vec<::metrics_core::Version>) {
                 ::metrics_core::__private::struct_change_points(
                     <Self as ::metrics_core::Metrics>::fields(),
-                    out,
+                    __out,
                 )
             }
 
             #[inline]
             fn serialize_metric<__S: ::metrics_core::__private::serde::Serializer>(
                 &self,
-                release: ::metrics_core::Release,
-                serializer: __S,
+                __release: ::metrics_core::Release,
+                __serializer: __S,
             ) -> ::core::result::Result<__S::Ok, __S::Error> {
-                let __present: [bool; #count] = [#(#present),*];
+                let __present: [::core::primitive::bool; #count] = [#(#present),*];
                 let mut __writer = ::metrics_core::__private::StructWriter::begin(
-                    serializer,
+                    __serializer,
                     <Self as ::metrics_core::Metrics>::NAME,
                     &__present,
-                    release,
+                    __release,
                 )?;
                 #(#writes)*
                 __writer.end()
@@ -168,6 +173,13 @@ fn expand_struct(container: &Container, fields: &[Field]) -> TokenStream {
 
 fn ty_span(field: &Field) -> proc_macro2::Span {
     syn::spanned::Spanned::span(field.ty)
+}
+
+/// The field's type as every generated use must name it: through one projection spanned
+/// on the type, so that a type that is not a metric gives one error, not one per use.
+pub fn checked_ty(field: &Field) -> TokenStream {
+    let ty = field.ty;
+    quote_spanned!(ty_span(field)=> <#ty as ::metrics_core::__private::IsMetric>::Type)
 }
 
 fn expand_enum(container: &Container, variants: &[Variant]) -> TokenStream {
@@ -194,16 +206,16 @@ fn expand_enum(container: &Container, variants: &[Variant]) -> TokenStream {
     quote! {
         #[automatically_derived]
         impl ::metrics_core::MetricEnum for #ident {
-            const NAME: &'static str = #name;
-            const DESCRIPTION: &'static str = #doc;
-            const ALWAYS: bool = #always;
+            const NAME: &'static ::core::primitive::str = #name;
+            const DESCRIPTION: &'static ::core::primitive::str = #doc;
+            const ALWAYS: ::core::primitive::bool = #always;
 
             fn variants() -> &'static [::metrics_core::Variant] {
                 static VARIANTS: [::metrics_core::Variant; #count] = [#(#table),*];
                 &VARIANTS
             }
 
-            fn variant_index(&self) -> usize {
+            fn variant_index(&self) -> ::core::primitive::usize {
                 match *self {
                     #(#arms,)*
                 }
@@ -212,21 +224,21 @@ fn expand_enum(container: &Container, variants: &[Variant]) -> TokenStream {
 
         #[automatically_derived]
         impl ::metrics_core::MetricValue for #ident {
-            fn metric_schema(cx: &mut ::metrics_core::SchemaContext) -> ::metrics_core::__private::Schema {
-                ::metrics_core::__private::enum_schema::<Self>(cx)
+            fn metric_schema(__cx: &mut ::metrics_core::SchemaContext) -> ::metrics_core::__private::Schema {
+                ::metrics_core::__private::enum_schema::<Self>(__cx)
             }
 
-            fn metric_change_points(out: &mut ::metrics_core::__private::Vec<::metrics_core::Version>) {
-                ::metrics_core::__private::enum_change_points::<Self>(out)
+            fn metric_change_points(__out: &mut ::metrics_core::__private::Vec<::metrics_core::Version>) {
+                ::metrics_core::__private::enum_change_points::<Self>(__out)
             }
 
             #[inline]
             fn serialize_metric<__S: ::metrics_core::__private::serde::Serializer>(
                 &self,
-                release: ::metrics_core::Release,
-                serializer: __S,
+                __release: ::metrics_core::Release,
+                __serializer: __S,
             ) -> ::core::result::Result<__S::Ok, __S::Error> {
-                ::metrics_core::__private::serialize_enum(self, release, serializer)
+                ::metrics_core::__private::serialize_enum(self, __release, __serializer)
             }
         }
     }
@@ -255,18 +267,18 @@ pub fn fallback(ident: &Ident, enum_like: bool, name: &str) -> TokenStream {
         quote! {
             #[automatically_derived]
             impl ::metrics_core::MetricEnum for #ident {
-                const NAME: &'static str = #name;
-                const DESCRIPTION: &'static str = "";
+                const NAME: &'static ::core::primitive::str = #name;
+                const DESCRIPTION: &'static ::core::primitive::str = "";
                 fn variants() -> &'static [::metrics_core::Variant] { &[] }
-                fn variant_index(&self) -> usize { ::core::unimplemented!() }
+                fn variant_index(&self) -> ::core::primitive::usize { ::core::unimplemented!() }
             }
         }
     } else {
         quote! {
             #[automatically_derived]
             impl ::metrics_core::Metrics for #ident {
-                const NAME: &'static str = #name;
-                const DESCRIPTION: &'static str = "";
+                const NAME: &'static ::core::primitive::str = #name;
+                const DESCRIPTION: &'static ::core::primitive::str = "";
                 fn fields() -> &'static [::metrics_core::Field] { &[] }
             }
         }

@@ -12,6 +12,9 @@ mod ctxt;
 mod expand;
 mod version;
 
+#[cfg(test)]
+mod tests;
+
 use proc_macro::TokenStream;
 use syn::{DeriveInput, parse_macro_input};
 

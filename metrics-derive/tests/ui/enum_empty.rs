@@ -1,0 +1,7 @@
+use metrics_core::MetricEnum;
+
+/// No value at all.
+#[derive(MetricEnum)]
+pub enum Never {}
+
+fn main() {}

@@ -1,0 +1,12 @@
+use metrics_core::Metrics;
+
+/// Usage statistics.
+#[derive(Metrics)]
+pub struct Usage {
+    /// The number of environments.
+    pub environments: u64,
+    /// The thing under test.
+    pub field: Option<String>,
+}
+
+fn main() {}

@@ -1,0 +1,13 @@
+use metrics_core::Metrics;
+
+/// Usage statistics.
+#[derive(Metrics)]
+pub struct Usage {
+    /// The number of environments.
+    pub environments: u64,
+    /// The thing under test.
+    #[metrics(rename_all = "camelCase")]
+    pub field: u64,
+}
+
+fn main() {}
