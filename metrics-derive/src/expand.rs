@@ -76,7 +76,9 @@ fn expand_struct(container: &Container, fields: &[Field]) -> TokenStream {
         let member = field.ident;
         let key = &field.key;
         let ty = checked_ty(field);
-        quote_spanned!(ty_span(field)=> __writer.field::<#ty>(#key, __present[#index], &self.#member)?;)
+        // Only the type carries the field's span (for errors): the locals and `self` keep
+        // the derive's own, so that the derive works inside `macro_rules!` too.
+        quote!(__writer.field::<#ty>(#key, __present[#index], &self.#member)?;)
     });
 
     // The earliest `since` inside this struct: its own fields' since, or for fields without

@@ -78,3 +78,32 @@ fn generated_files_are_deterministic_and_match_the_committed_ones() {
         );
     }
 }
+
+/// Declares a payload from inside a `macro_rules!` macro, as a user generating several
+/// similar payloads would.
+macro_rules! declare_counter {
+    ($name:ident, $since:literal) => {
+        /// A counter declared by a macro
+        #[derive(Metrics)]
+        struct $name {
+            /// Always sent
+            total: u64,
+            /// Sent from the macro's version on
+            #[since($since)]
+            recent: u32,
+        }
+    };
+}
+
+declare_counter!(MacroCounter, "2.1");
+
+#[test]
+fn the_derive_works_inside_macro_rules() {
+    let counter = MacroCounter {
+        total: 9,
+        recent: 4,
+    };
+    let at = |v: &str| serde_json::to_string(&counter.at(&Version::parse(v).unwrap())).unwrap();
+    assert_eq!(at("2.0"), r#"{"total":9}"#);
+    assert_eq!(at("2.1"), r#"{"total":9,"recent":4}"#);
+}
