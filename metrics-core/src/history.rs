@@ -45,10 +45,24 @@ pub fn read_released(dir: &Path, model: &Model) -> Result<(Released, Vec<Damaged
     let mut released = Released::new();
     let mut damaged = Vec::new();
     let model_dir = dir.join(model.name());
+    let checksums = recorded_checksums(dir, model.name());
+    // A file the index lists is a released record: gone from disk is damage, not a new
+    // version to write.
+    for path in checksums.keys() {
+        if !dir.join(path).is_file() {
+            damaged.push(DamagedFile {
+                path: path.clone(),
+                problem: format!(
+                    "listed in {INDEX} but missing: a released schema was deleted. Restore it \
+                     (`git checkout -- {path}`), or rewrite it from the declarations with \
+                     `generate --allow-history-change`"
+                ),
+            });
+        }
+    }
     if !model_dir.is_dir() {
         return Ok((released, damaged));
     }
-    let checksums = recorded_checksums(dir, model.name());
     let entries = fs::read_dir(&model_dir)
         .map_err(|e| format!("cannot read {}: {e}", model_dir.display()))?;
     let mut names: Vec<String> = entries

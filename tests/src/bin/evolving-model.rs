@@ -1,6 +1,6 @@
 //! A small model in several states of its evolution, for the CLI tests: `EVOLVING_MODEL`
-//! names the state (`v1` is the released one), the arguments are the CLI's. (Modules written
-//! out rather than by `macro_rules!`: the derive's generated code does not survive macro hygiene.)
+//! names the state (`v1` is the released one), the arguments are the CLI's. Each state is
+//! written out in full, so that a reader sees exactly what changed between two of them.
 
 // The states are declared for their schemas; their values are never built.
 #![allow(dead_code)]
