@@ -368,6 +368,23 @@ fn a_hand_edited_schema_file_is_named() {
 }
 
 #[test]
+fn a_deleted_released_file_is_named_not_taken_for_a_new_version() {
+    let (_temp, dir) = released();
+    fs::remove_file(dir.join("stats/1.2.0.json")).unwrap();
+    let before = contents(&dir);
+    run("v1", "check", &dir, &[])
+        .fails()
+        .says("stats/1.2.0.json: listed in index.json but missing")
+        .does_not_say("would appear");
+    run("v1", "generate", &dir, &[])
+        .fails()
+        .says("stats/1.2.0.json: listed in index.json but missing");
+    assert_eq!(contents(&dir), before);
+    run("v1", "generate", &dir, &["--allow-history-change"]).succeeds();
+    run("v1", "check", &dir, &[]).succeeds();
+}
+
+#[test]
 fn an_unparsable_schema_file_is_named() {
     let (_temp, dir) = released();
     fs::write(dir.join("stats/1.4.0.json"), "{ \"type\": ").unwrap();
