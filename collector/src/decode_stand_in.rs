@@ -145,19 +145,39 @@ pub fn decode(
         .map_err(|e| Violations::one("", "json", format!("not JSON: {e}")))?;
     check_shape(&value, "", 0, limits)?;
     let validator = validator(model, version);
-    let found: Vec<Violation> = validator
-        .iter_errors(&value)
-        .map(|e| Violation {
-            pointer: e.instance_path().as_str().to_owned(),
-            rule: static_rule(e.kind().keyword()),
-            message: e.to_string(),
-        })
-        .collect();
+    let mut found = Vec::new();
+    for error in validator.iter_errors(&value) {
+        flatten(&error, &mut found);
+    }
     if found.is_empty() {
         Ok(value)
     } else {
         Err(Violations(found))
     }
+}
+
+/// An `anyOf` of an `Option` (`null` or a value) that fails names what is wrong inside the
+/// value, not only that neither branch matched.
+fn flatten(error: &jsonschema::ValidationError<'_>, out: &mut Vec<Violation>) {
+    if let jsonschema::error::ValidationErrorKind::AnyOf { context } = error.kind() {
+        let here = error.instance_path().as_str();
+        let mut relevant = context.iter().filter(|branch| {
+            !(branch.len() == 1
+                && branch[0].kind().keyword() == "type"
+                && branch[0].instance_path().as_str() == here)
+        });
+        if let (Some(only), None) = (relevant.next(), relevant.next()) {
+            for inner in only {
+                flatten(inner, out);
+            }
+            return;
+        }
+    }
+    out.push(Violation {
+        pointer: error.instance_path().as_str().to_owned(),
+        rule: static_rule(error.kind().keyword()),
+        message: error.to_string(),
+    });
 }
 
 fn check_shape(
