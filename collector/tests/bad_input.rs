@@ -14,7 +14,13 @@ use serde_json::Value;
 fn body_at(version: &str) -> String {
     let version = Version::parse(version).unwrap();
     let id = "0f8fad5b-d9cb-469f-a165-70867728950e".parse().unwrap();
-    client::payload(&version, id, Consent::UpdatesAndUsage, schema::sample_statistics).unwrap()
+    client::payload(
+        &version,
+        id,
+        Consent::UpdatesAndUsage,
+        schema::sample_statistics,
+    )
+    .unwrap()
 }
 
 fn new_id() -> String {
@@ -30,11 +36,17 @@ fn gzip(bytes: &[u8]) -> Vec<u8> {
 /// The violations of a 400: a JSON array of `{pointer, rule, message}`.
 fn violations(text: &str) -> Vec<(String, String, String)> {
     let parsed: Value = serde_json::from_str(text).unwrap_or_else(|e| panic!("{e}: {text}"));
-    let list = parsed.as_array().unwrap_or_else(|| panic!("not an array: {text}"));
+    let list = parsed
+        .as_array()
+        .unwrap_or_else(|| panic!("not an array: {text}"));
     assert!(!list.is_empty());
     list.iter()
         .map(|v| {
-            let field = |k: &str| v[k].as_str().unwrap_or_else(|| panic!("no {k}: {v}")).to_owned();
+            let field = |k: &str| {
+                v[k].as_str()
+                    .unwrap_or_else(|| panic!("no {k}: {v}"))
+                    .to_owned()
+            };
             (field("pointer"), field("rule"), field("message"))
         })
         .collect()
@@ -51,25 +63,36 @@ fn a_payload_of_another_version_is_rejected_and_kept() {
     // A 2.5 payload claimed as 3.2: the fields added since are missing.
     let old = body_at("2.5.0");
     let id = new_id();
-    let (status, text) = post(&server.url("update-check", "3.2.0", &id), &[], old.as_bytes());
+    let (status, text) = post(
+        &server.url("update-check", "3.2.0", &id),
+        &[],
+        old.as_bytes(),
+    );
     assert_eq!(status, 400, "{text}");
     let found = violations(&text);
     assert!(
-        found.iter().any(|(p, _, m)| p.starts_with("/usageStatistics")
-            && (p.contains("memory") || m.contains("memory"))),
+        found
+            .iter()
+            .any(|(p, _, m)| p.starts_with("/usageStatistics")
+                && (p.contains("memory") || m.contains("memory"))),
         "{found:?}"
     );
 
     // A 2018.2.2 payload claimed as 2.6: fields that version does not have.
     let new = body_at("2018.2.2");
     let id2 = new_id();
-    let (status, text) = post(&server.url("update-check", "2.6.0", &id2), &[], new.as_bytes());
+    let (status, text) = post(
+        &server.url("update-check", "2.6.0", &id2),
+        &[],
+        new.as_bytes(),
+    );
     assert_eq!(status, 400, "{text}");
     let found2 = violations(&text);
     assert!(
         found2
             .iter()
-            .any(|(p, _, m)| p.starts_with("/usageStatistics") && (p.contains("workers") || m.contains("workers"))),
+            .any(|(p, _, m)| p.starts_with("/usageStatistics")
+                && (p.contains("workers") || m.contains("workers"))),
         "{found2:?}"
     );
 
@@ -84,7 +107,11 @@ fn a_payload_of_another_version_is_rejected_and_kept() {
     assert!(stored(&server).is_empty());
 
     // The same body at its own version is accepted.
-    let (status, _) = post(&server.url("update-check", "2.5.0", &id), &[], old.as_bytes());
+    let (status, _) = post(
+        &server.url("update-check", "2.5.0", &id),
+        &[],
+        old.as_bytes(),
+    );
     assert_eq!(status, 201);
 }
 
@@ -93,21 +120,42 @@ fn unknown_payloads_bad_versions_and_ids_are_refused_before_the_body() {
     let server = Server::sqlite();
     let body = body_at("3.2.0");
 
-    let (status, text) = post(&server.url("crash-report", "3.2.0", &new_id()), &[], body.as_bytes());
+    let (status, text) = post(
+        &server.url("crash-report", "3.2.0", &new_id()),
+        &[],
+        body.as_bytes(),
+    );
     assert_eq!(status, 404);
-    assert!(text.contains("crash-report") && text.contains("update-check"), "{text}");
+    assert!(
+        text.contains("crash-report") && text.contains("update-check"),
+        "{text}"
+    );
 
-    let (status, text) = post(&server.url("update-check", "three", &new_id()), &[], body.as_bytes());
+    let (status, text) = post(
+        &server.url("update-check", "three", &new_id()),
+        &[],
+        body.as_bytes(),
+    );
     assert_eq!(status, 400);
     assert!(text.contains("three"), "{text}");
 
-    let (status, text) = post(&server.url("update-check", "3.2.0", "12345"), &[], body.as_bytes());
+    let (status, text) = post(
+        &server.url("update-check", "3.2.0", "12345"),
+        &[],
+        body.as_bytes(),
+    );
     assert_eq!(status, 400);
     assert!(text.contains("12345") && text.contains("UUID"), "{text}");
 
     // Refused on the path alone: neither stored nor kept as a rejected payload.
     assert!(stored(&server).is_empty());
-    assert!(server.rt.block_on(server.store.rejected()).unwrap().is_empty());
+    assert!(
+        server
+            .rt
+            .block_on(server.store.rejected())
+            .unwrap()
+            .is_empty()
+    );
 }
 
 #[test]
@@ -156,7 +204,8 @@ fn oversized_bodies_and_gzip_bombs_get_413() {
     let status_line = raw(server.addr, head.as_bytes(), |s| {
         let chunk = vec![b' '; 8192];
         for _ in 0..(max / 8192 + 2) {
-            if s.write_all(format!("{:x}\r\n", chunk.len()).as_bytes()).is_err()
+            if s.write_all(format!("{:x}\r\n", chunk.len()).as_bytes())
+                .is_err()
                 || s.write_all(&chunk).is_err()
                 || s.write_all(b"\r\n").is_err()
             {
@@ -220,7 +269,10 @@ fn a_resend_is_acknowledged_and_counted_not_stored_twice() {
 
     let id: uuid::Uuid = id.parse().unwrap();
     assert_eq!(stored(&server), vec![id]);
-    assert_eq!(server.rt.block_on(server.store.resends(id)).unwrap(), Some(3));
+    assert_eq!(
+        server.rt.block_on(server.store.resends(id)).unwrap(),
+        Some(3)
+    );
     let rows = server.rt.block_on(server.store.daily()).unwrap();
     assert!(!rows.is_empty());
     assert!(rows.iter().all(|r| r.submissions == 1), "{rows:?}");
@@ -255,7 +307,11 @@ fn a_slow_client_gets_408_and_the_server_goes_on() {
     assert!(started.elapsed() < Duration::from_secs(10));
 
     // Meanwhile and afterwards, well-behaved clients are served.
-    let (status, _) = post(&server.url("update-check", "3.2.0", &new_id()), &[], body.as_bytes());
+    let (status, _) = post(
+        &server.url("update-check", "3.2.0", &new_id()),
+        &[],
+        body.as_bytes(),
+    );
     assert_eq!(status, 201);
     assert_eq!(stored(&server).len(), 1);
 }
