@@ -135,3 +135,66 @@ fn sigkill_under_load_loses_nothing_acknowledged_postgres() {
     let db = Db::postgres(&rt);
     killed_under_load(&db);
 }
+
+#[test]
+fn sigterm_finishes_the_request_in_flight_then_exits() {
+    use std::io::{Read as _, Write as _};
+
+    let db = Db::sqlite();
+    let url = db.url();
+    let (mut child, endpoint) = start(&url);
+    let version = Version::parse("3.2.0").unwrap();
+    let id = "0f8fad5b-d9cb-469f-a165-70867728950e".parse().unwrap();
+    let body = client::payload(
+        &version,
+        id,
+        Consent::UpdatesAndUsage,
+        schema::sample_statistics,
+    )
+    .unwrap();
+    let doc = uuid::Uuid::new_v4();
+    let addr = endpoint.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    write!(
+        stream,
+        "POST /submit/update-check/3.2.0/{doc} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\
+         Content-Length: {}\r\n\r\n",
+        body.len()
+    )
+    .unwrap();
+    let (head, tail) = body.as_bytes().split_at(body.len() / 2);
+    stream.write_all(head).unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+
+    let term = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(term.success());
+    std::thread::sleep(Duration::from_millis(300));
+    // The server is shutting down, and still takes the rest of the body.
+    stream.write_all(tail).unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    assert!(response.starts_with("HTTP/1.1 201"), "{response}");
+
+    // It exits by itself, cleanly, and does not accept new requests.
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(started.elapsed() < Duration::from_secs(10), "still running");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(status.success(), "{status:?}");
+    assert!(std::net::TcpStream::connect(addr).is_err());
+
+    let rt = runtime();
+    let store = rt.block_on(collector::Store::connect(&url)).unwrap();
+    assert_eq!(rt.block_on(store.document_ids()).unwrap(), vec![doc]);
+    rt.block_on(store.close());
+}
