@@ -1,7 +1,7 @@
 //! Load benchmark: N concurrent clients send a bounded number of update checks to a collector
-//! on 127.0.0.1, which answers 2xx without decoding or storing (the baseline), or validates
-//! and stores in SQLite, or in PostgreSQL. Prints throughput and p50/p99 latency per mode
-//! and the ratio to the baseline.
+//! on 127.0.0.1, which answers 2xx without decoding or storing (the baseline), or only
+//! validates, or validates and stores in SQLite, or in PostgreSQL. Prints throughput and
+//! p50/p99 latency per mode, and the throughput as a ratio to the baseline.
 //!
 //! ```sh
 //! .ci/services   # PostgreSQL, for the third mode
@@ -91,6 +91,7 @@ fn main() {
     );
     let mut modes: Vec<(&str, Option<String>)> = vec![
         ("2xx, no decoding, no storage", None),
+        ("decode, no storage", Some("decode-only".to_owned())),
         ("decode + SQLite (WAL, sync=FULL)", Some(sqlite_url)),
     ];
     if let Some(url) = &pg_url {
@@ -98,8 +99,18 @@ fn main() {
     }
     let mut baseline = None;
     for (name, url) in modes {
-        let store = url.map(|u| rt.block_on(Store::connect(&u)).expect("the database"));
-        let app = Collector::new(schema::models(), store.clone()).router();
+        let (app, store) = match url.as_deref() {
+            None => (Collector::new(schema::models(), None), None),
+            Some("decode-only") => (Collector::decode_only(schema::models()), None),
+            Some(u) => {
+                let store = rt.block_on(Store::connect(u)).expect("the database");
+                (
+                    Collector::new(schema::models(), Some(store.clone())),
+                    Some(store),
+                )
+            }
+        };
+        let app = app.router();
         let listener = rt
             .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
             .unwrap();

@@ -125,10 +125,17 @@ mod tests {
             "/usageStatistics/communitySteps/web-server",
             "/usageStatistics/workers",
         ] {
-            assert!(leaves.iter().any(|l| l == expected), "{expected} not in {leaves:?}");
+            assert!(
+                leaves.iter().any(|l| l == expected),
+                "{expected} not in {leaves:?}"
+            );
         }
         // Strings are not metrics to sum: version, id, digest.
-        for absent in ["/version", "/installationId", "/usageStatistics/licenseSerialHash"] {
+        for absent in [
+            "/version",
+            "/installationId",
+            "/usageStatistics/licenseSerialHash",
+        ] {
             assert!(!leaves.iter().any(|l| l == absent), "{absent}");
         }
         // 9 step types + 5 community steps + 19 other numbers and flags, each once.
@@ -137,11 +144,21 @@ mod tests {
 
     #[test]
     fn values_are_none_where_the_payload_lacks_the_leaf() {
-        let leaves = vec!["/a".to_owned(), "/b/c".to_owned(), "/d".to_owned(), "/e".to_owned()];
+        let leaves = vec![
+            "/a".to_owned(),
+            "/b/c".to_owned(),
+            "/d".to_owned(),
+            "/e".to_owned(),
+        ];
         let payload = serde_json::json!({ "a": 3, "b": null, "d": true });
         assert_eq!(
             leaf_values(&payload, &leaves),
-            vec![("/a", Some(3.0)), ("/b/c", None), ("/d", Some(1.0)), ("/e", None)]
+            vec![
+                ("/a", Some(3.0)),
+                ("/b/c", None),
+                ("/d", Some(1.0)),
+                ("/e", None)
+            ]
         );
     }
 }

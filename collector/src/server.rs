@@ -27,6 +27,7 @@ use crate::store::{Accepted, Outcome, Rejected, Store};
 pub struct Collector {
     models: HashMap<&'static str, (Model, Vec<String>)>,
     store: Option<Store>,
+    decode_without_store: bool,
     limits: Limits,
     body_timeout: Duration,
 }
@@ -41,8 +42,18 @@ impl Collector {
                 .map(|m| (m.name(), (m, leaf_paths(&m))))
                 .collect(),
             store,
+            decode_without_store: false,
             limits: Limits::default(),
             body_timeout: Duration::from_secs(30),
+        }
+    }
+
+    /// Decodes and answers (2xx or 400) without storing: for the load benchmark, which shows
+    /// the cost of validation apart from storage.
+    pub fn decode_only(models: Vec<Model>) -> Self {
+        Collector {
+            decode_without_store: true,
+            ..Collector::new(models, None)
         }
     }
 
@@ -212,12 +223,19 @@ async fn handle(
         raw
     };
 
-    let Some(store) = &app.store else {
+    if app.store.is_none() && !app.decode_without_store {
         // The benchmark baseline: a 2xx without decoding or storing.
         return StatusCode::NO_CONTENT.into_response();
+    }
+    let decoded = decode::decode(model, &version, &bytes, &app.limits);
+    let Some(store) = &app.store else {
+        return match decoded {
+            Ok(_) => StatusCode::NO_CONTENT.into_response(),
+            Err(violations) => (StatusCode::BAD_REQUEST, axum::Json(violations)).into_response(),
+        };
     };
 
-    match decode::decode(model, &version, &bytes, &app.limits) {
+    match decoded {
         Ok(value) => {
             let values = leaf_values(&value, leaves);
             let version = version.to_string();
