@@ -1,0 +1,373 @@
+//! The HTTP side: `POST /submit/{payload}/{claimed_version}/{document_id}`, `GET /health`,
+//! `GET /stats`, and serving with a graceful shutdown.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::io::Read as _;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use http_body_util::BodyExt as _;
+use metrics_core::{Model, Version};
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::decode_stand_in::{self as decode, Limits};
+use crate::leaves::{leaf_paths, leaf_values};
+use crate::store::{Accepted, Outcome, Rejected, Store};
+
+/// The collector: the models it accepts, where it stores them, and its limits.
+#[derive(Clone, Debug)]
+pub struct Collector {
+    models: HashMap<&'static str, (Model, Vec<String>)>,
+    store: Option<Store>,
+    decode_without_store: bool,
+    limits: Limits,
+    body_timeout: Duration,
+}
+
+impl Collector {
+    /// Accepts `models` and stores them in `store`. Without a store (`None`) it answers 2xx
+    /// without decoding or storing: the baseline of the load benchmark.
+    pub fn new(models: Vec<Model>, store: Option<Store>) -> Self {
+        Collector {
+            models: models
+                .into_iter()
+                .map(|m| (m.name(), (m, leaf_paths(&m))))
+                .collect(),
+            store,
+            decode_without_store: false,
+            limits: Limits::default(),
+            body_timeout: Duration::from_secs(30),
+        }
+    }
+
+    /// Decodes and answers (2xx or 400) without storing: for the load benchmark, which shows
+    /// the cost of validation apart from storage.
+    pub fn decode_only(models: Vec<Model>) -> Self {
+        Collector {
+            decode_without_store: true,
+            ..Collector::new(models, None)
+        }
+    }
+
+    /// The decoder's limits; `max_bytes` caps the body before and after decompression.
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// How long a client may take to send its body (408 after that).
+    pub fn body_timeout(mut self, timeout: Duration) -> Self {
+        self.body_timeout = timeout;
+        self
+    }
+
+    /// The routes.
+    pub fn router(self) -> Router {
+        Router::new()
+            .route(
+                "/submit/{payload}/{claimed_version}/{document_id}",
+                post(submit),
+            )
+            .route("/health", get(health))
+            .route("/stats", get(stats))
+            .with_state(Arc::new(self))
+    }
+}
+
+/// Serves `router` on `listener` until `shutdown` completes, then finishes the requests in
+/// flight before returning.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    router: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// Completes on SIGINT (Ctrl-C) or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}
+
+fn error(status: StatusCode, message: impl Into<String>) -> Response {
+    (status, axum::Json(json!({ "error": message.into() }))).into_response()
+}
+
+async fn submit(
+    State(app): State<Arc<Collector>>,
+    Path((payload, claimed, document_id)): Path<(String, String, String)>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let started = Instant::now();
+    let response = handle(&app, &payload, &claimed, &document_id, &headers, body).await;
+    tracing::info!(
+        payload,
+        version = claimed,
+        document_id,
+        status = response.status().as_u16(),
+        elapsed_us = started.elapsed().as_micros() as u64,
+        "submit"
+    );
+    response
+}
+
+async fn handle(
+    app: &Collector,
+    payload: &str,
+    claimed: &str,
+    document_id: &str,
+    headers: &HeaderMap,
+    body: Body,
+) -> Response {
+    // Everything the path says is checked before a byte of the body is read.
+    let Some((model, leaves)) = app.models.get(payload) else {
+        let mut known: Vec<_> = app.models.keys().copied().collect();
+        known.sort_unstable();
+        return error(
+            StatusCode::NOT_FOUND,
+            format!(
+                "unknown payload `{payload}`; this collector accepts: {}",
+                known.join(", ")
+            ),
+        );
+    };
+    let version = match Version::parse(claimed) {
+        Ok(v) => v,
+        Err(e) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                format!("`{claimed}` is not a version: {e}"),
+            );
+        }
+    };
+    let Ok(document_id) = Uuid::parse_str(document_id) else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            format!("`{document_id}` is not a document id: send a UUID"),
+        );
+    };
+    let gzip = match headers.get(header::CONTENT_ENCODING).map(|v| v.to_str()) {
+        None => false,
+        Some(Ok(e)) if e.eq_ignore_ascii_case("gzip") => true,
+        Some(Ok(e)) if e.eq_ignore_ascii_case("identity") => false,
+        Some(_) => {
+            return error(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported Content-Encoding: send gzip or identity",
+            );
+        }
+    };
+    let max = app.limits.max_bytes;
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > max as u64) {
+        return too_large(max);
+    }
+
+    let raw = match read_body(body, max, app.body_timeout).await {
+        Ok(raw) => raw,
+        Err(BodyError::TooLarge) => return too_large(max),
+        Err(BodyError::Timeout) => {
+            return error(
+                StatusCode::REQUEST_TIMEOUT,
+                format!("the body took longer than {:?}", app.body_timeout),
+            );
+        }
+        Err(BodyError::Broken(e)) => {
+            return error(StatusCode::BAD_REQUEST, format!("the body broke off: {e}"));
+        }
+    };
+    let bytes = if gzip {
+        match gunzip(&raw, max) {
+            Ok(bytes) => bytes,
+            Err(GunzipError::TooLarge) => return too_large(max),
+            Err(GunzipError::Corrupt(e)) => {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    format!("the gzip body is corrupt: {e}"),
+                );
+            }
+        }
+    } else {
+        raw
+    };
+
+    if app.store.is_none() && !app.decode_without_store {
+        // The benchmark baseline: a 2xx without decoding or storing.
+        return StatusCode::NO_CONTENT.into_response();
+    }
+    let decoded = decode::decode(model, &version, &bytes, &app.limits);
+    let Some(store) = &app.store else {
+        return match decoded {
+            Ok(_) => StatusCode::NO_CONTENT.into_response(),
+            Err(violations) => (StatusCode::BAD_REQUEST, axum::Json(violations)).into_response(),
+        };
+    };
+
+    match decoded {
+        Ok(value) => {
+            let values = leaf_values(&value, leaves);
+            let version = version.to_string();
+            let accepted = Accepted {
+                document_id,
+                payload,
+                version: &version,
+                body: &value,
+                values: &values,
+            };
+            match store.accept(&accepted).await {
+                Ok(Outcome::Stored) => (
+                    StatusCode::CREATED,
+                    axum::Json(
+                        json!({ "documentId": document_id.to_string(), "status": "stored" }),
+                    ),
+                )
+                    .into_response(),
+                Ok(Outcome::Duplicate { resends }) => (
+                    StatusCode::OK,
+                    axum::Json(json!({
+                        "documentId": document_id.to_string(),
+                        "status": "duplicate",
+                        "resends": resends,
+                    })),
+                )
+                    .into_response(),
+                Err(e) => storage_down(e),
+            }
+        }
+        Err(violations) => {
+            let errors = serde_json::to_string(&violations).expect("violations serialize");
+            let rejected = Rejected {
+                payload,
+                claimed_version: claimed,
+                document_id,
+                body: &bytes,
+                errors: &errors,
+            };
+            if let Err(e) = store.reject(&rejected).await {
+                return storage_down(e);
+            }
+            (
+                StatusCode::BAD_REQUEST,
+                [(header::CONTENT_TYPE, "application/json")],
+                errors,
+            )
+                .into_response()
+        }
+    }
+}
+
+fn too_large(max: usize) -> Response {
+    error(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        format!("the body is larger than {max} bytes (before or after decompression)"),
+    )
+}
+
+fn storage_down(e: sqlx::Error) -> Response {
+    tracing::error!(error = %e, "the database failed; answering 503 so that the client retries");
+    error(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "the database is unavailable; try again later",
+    )
+}
+
+enum BodyError {
+    TooLarge,
+    Timeout,
+    Broken(axum::Error),
+}
+
+/// The whole body, at most `max` bytes, within `deadline`.
+async fn read_body(mut body: Body, max: usize, deadline: Duration) -> Result<Vec<u8>, BodyError> {
+    let read = async {
+        let mut buf = Vec::new();
+        while let Some(frame) = body.frame().await {
+            let frame = frame.map_err(BodyError::Broken)?;
+            if let Ok(data) = frame.into_data() {
+                if buf.len() + data.len() > max {
+                    return Err(BodyError::TooLarge);
+                }
+                buf.extend_from_slice(&data);
+            }
+        }
+        Ok(buf)
+    };
+    tokio::time::timeout(deadline, read)
+        .await
+        .map_err(|_| BodyError::Timeout)?
+}
+
+enum GunzipError {
+    TooLarge,
+    Corrupt(std::io::Error),
+}
+
+/// Decompresses at most `max` bytes: a gzip bomb stops at `max + 1`.
+fn gunzip(raw: &[u8], max: usize) -> Result<Vec<u8>, GunzipError> {
+    let mut out = Vec::new();
+    flate2::read::GzDecoder::new(raw)
+        .take(max as u64 + 1)
+        .read_to_end(&mut out)
+        .map_err(GunzipError::Corrupt)?;
+    if out.len() > max {
+        return Err(GunzipError::TooLarge);
+    }
+    Ok(out)
+}
+
+async fn health(State(app): State<Arc<Collector>>) -> Response {
+    match &app.store {
+        None => axum::Json(json!({ "status": "ok", "database": "none" })).into_response(),
+        Some(store) => match store.ping().await {
+            Ok(()) => {
+                axum::Json(json!({ "status": "ok", "database": store.kind() })).into_response()
+            }
+            Err(e) => error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!("the database does not answer: {e}"),
+            ),
+        },
+    }
+}
+
+async fn stats(State(app): State<Arc<Collector>>) -> Response {
+    let Some(store) = &app.store else {
+        return error(StatusCode::NOT_FOUND, "this collector stores nothing");
+    };
+    match store.daily().await {
+        Ok(rows) => axum::Json(rows).into_response(),
+        Err(e) => storage_down(e),
+    }
+}

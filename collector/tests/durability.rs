@@ -1,0 +1,200 @@
+//! Durability: under steady load, the collector process is killed with SIGKILL and
+//! restarted on the same database; every request that got a 2xx is stored.
+
+mod common;
+
+use std::io::{BufRead as _, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use client::Consent;
+use common::{Db, runtime};
+use metrics_core::Version;
+
+/// Starts the collector binary on a free loopback port; returns it and its base URL.
+fn start(database_url: &str) -> (Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_collector"))
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--database-url",
+            database_url,
+        ])
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the collector binary");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("the listening line");
+    let url = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
+        .to_owned();
+    (child, url)
+}
+
+fn killed_under_load(db: &Db) {
+    let url = db.url();
+    let (mut child, endpoint) = start(&url);
+    let version = Version::parse("2018.2.2").unwrap();
+    let id = "0f8fad5b-d9cb-469f-a165-70867728950e".parse().unwrap();
+    let body = client::payload(
+        &version,
+        id,
+        Consent::UpdatesAndUsage,
+        schema::sample_statistics,
+    )
+    .unwrap();
+
+    let acked = Arc::new(Mutex::new(Vec::new()));
+    let stop = Arc::new(AtomicBool::new(false));
+    let loaders: Vec<_> = (0..4)
+        .map(|_| {
+            let (acked, stop, endpoint, body) =
+                (acked.clone(), stop.clone(), endpoint.clone(), body.clone());
+            std::thread::spawn(move || {
+                let agent = common::agent();
+                let mut attempted = 0;
+                // Bounded: at most 2000 requests per thread.
+                while !stop.load(Ordering::Relaxed) && attempted < 2000 {
+                    attempted += 1;
+                    let doc = uuid::Uuid::new_v4();
+                    let url = format!("{endpoint}/submit/update-check/2018.2.2/{doc}");
+                    if let Ok(r) = agent.post(&url).send(body.as_bytes())
+                        && r.status().is_success()
+                    {
+                        acked.lock().unwrap().push(doc);
+                    }
+                }
+                attempted
+            })
+        })
+        .collect();
+
+    // Kill once enough requests were acknowledged (or after 30 s at most).
+    let started = Instant::now();
+    while acked.lock().unwrap().len() < 150 && started.elapsed() < Duration::from_secs(30) {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    child.kill().expect("SIGKILL"); // std's kill is SIGKILL on Unix
+    child.wait().expect("the killed collector");
+    stop.store(true, Ordering::Relaxed);
+    let attempted: usize = loaders.into_iter().map(|t| t.join().unwrap()).sum();
+    let acked = acked.lock().unwrap().clone();
+    assert!(
+        acked.len() >= 150,
+        "only {} acknowledged before the kill",
+        acked.len()
+    );
+
+    // Restart on the same database: it opens, and every acknowledged payload is there.
+    let (mut child, endpoint) = start(&url);
+    let (status, _) = common::get(&format!("{endpoint}/health"));
+    assert_eq!(status, 200);
+    let rt = runtime();
+    let store = rt.block_on(collector::Store::connect(&url)).unwrap();
+    let stored = rt.block_on(store.document_ids()).unwrap();
+    let missing: Vec<_> = acked.iter().filter(|id| !stored.contains(id)).collect();
+    eprintln!(
+        "{}: {} attempted, {} acknowledged, {} stored, {} acknowledged but missing",
+        store.kind(),
+        attempted,
+        acked.len(),
+        stored.len(),
+        missing.len()
+    );
+    assert!(missing.is_empty(), "acknowledged but lost: {missing:?}");
+    // At most the requests in flight at the kill were stored without an answer.
+    assert!(stored.len() >= acked.len() && stored.len() <= attempted);
+    // The metric rows of every stored payload are complete (one transaction per payload).
+    let rows = rt.block_on(store.daily()).unwrap();
+    assert!(
+        rows.iter().all(|r| r.submissions as usize == stored.len()),
+        "{rows:?}"
+    );
+    rt.block_on(store.close());
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
+#[test]
+fn sigkill_under_load_loses_nothing_acknowledged_sqlite() {
+    killed_under_load(&Db::sqlite());
+}
+
+#[test]
+fn sigkill_under_load_loses_nothing_acknowledged_postgres() {
+    let rt = runtime();
+    let db = Db::postgres(&rt);
+    killed_under_load(&db);
+}
+
+#[test]
+fn sigterm_finishes_the_request_in_flight_then_exits() {
+    use std::io::{Read as _, Write as _};
+
+    let db = Db::sqlite();
+    let url = db.url();
+    let (mut child, endpoint) = start(&url);
+    let version = Version::parse("3.2.0").unwrap();
+    let id = "0f8fad5b-d9cb-469f-a165-70867728950e".parse().unwrap();
+    let body = client::payload(
+        &version,
+        id,
+        Consent::UpdatesAndUsage,
+        schema::sample_statistics,
+    )
+    .unwrap();
+    let doc = uuid::Uuid::new_v4();
+    let addr = endpoint.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    write!(
+        stream,
+        "POST /submit/update-check/3.2.0/{doc} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\
+         Content-Length: {}\r\n\r\n",
+        body.len()
+    )
+    .unwrap();
+    let (head, tail) = body.as_bytes().split_at(body.len() / 2);
+    stream.write_all(head).unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+
+    let term = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(term.success());
+    std::thread::sleep(Duration::from_millis(300));
+    // The server is shutting down, and still takes the rest of the body.
+    stream.write_all(tail).unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    assert!(response.starts_with("HTTP/1.1 201"), "{response}");
+
+    // It exits by itself, cleanly, and does not accept new requests.
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(started.elapsed() < Duration::from_secs(10), "still running");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(status.success(), "{status:?}");
+    assert!(std::net::TcpStream::connect(addr).is_err());
+
+    let rt = runtime();
+    let store = rt.block_on(collector::Store::connect(&url)).unwrap();
+    assert_eq!(rt.block_on(store.document_ids()).unwrap(), vec![doc]);
+    rt.block_on(store.close());
+}
