@@ -35,6 +35,17 @@ pub trait MetricEnum: 'static {
     fn variant(&self) -> &'static Variant {
         &Self::variants()[self.variant_index()]
     }
+
+    /// The value of the variant at `index` in [`MetricEnum::variants`] (set by the derive;
+    /// decoding needs it).
+    #[doc(hidden)]
+    fn from_variant_index(index: usize) -> Option<Self>
+    where
+        Self: Sized,
+    {
+        let _ = index;
+        None
+    }
 }
 
 #[inline]

@@ -8,7 +8,8 @@ use serde::Serializer;
 use sha1::Digest as _;
 
 /// The pattern of a semver version string, as the schema of a [`crate::Version`] value.
-pub(crate) const SEMVER_PATTERN: &str = "^(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)(-(0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*)(\\.(0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*))*)?(\\+[0-9a-zA-Z-]+(\\.[0-9a-zA-Z-]+)*)?$";
+/// Numbers have at most 19 digits, so that every version the pattern allows fits `u64`.
+pub(crate) const SEMVER_PATTERN: &str = "^(0|[1-9][0-9]{0,18})\\.(0|[1-9][0-9]{0,18})\\.(0|[1-9][0-9]{0,18})(-(0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*)(\\.(0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*))*)?(\\+[0-9a-zA-Z-]+(\\.[0-9a-zA-Z-]+)*)?$";
 
 /// A percentage, finite and within `0..=100` (the "% of CPU" kind of metric).
 #[derive(Clone, Copy, PartialEq, PartialOrd, Debug, Default)]

@@ -7,6 +7,8 @@ use syn::Ident;
 use crate::ast::{Body, Container, Field, Variant};
 use crate::version::VersionLit;
 
+mod decode;
+
 fn option_version(version: &Option<VersionLit>) -> TokenStream {
     match version {
         Some(v) => {
@@ -117,6 +119,9 @@ fn expand_struct(container: &Container, fields: &[Field]) -> TokenStream {
         })
     });
 
+    let decode_value_items = decode::struct_value_items(fields);
+    let decode_impl = decode::struct_decode_impl(container, fields);
+
     quote! {
         #[automatically_derived]
         impl ::metrics_core::Metrics for #ident {
@@ -160,7 +165,11 @@ fn expand_struct(container: &Container, fields: &[Field]) -> TokenStream {
                 #(#writes)*
                 __writer.end()
             }
+
+            #decode_value_items
         }
+
+        #decode_impl
 
         #(#nesting_checks)*
     }
@@ -191,6 +200,9 @@ fn expand_enum(container: &Container, variants: &[Variant]) -> TokenStream {
         quote!(#ident::#variant_ident => #index)
     });
 
+    let decode_value_items = decode::enum_value_items(variants);
+    let decode_trait_items = decode::enum_trait_items(variants);
+
     quote! {
         #[automatically_derived]
         impl ::metrics_core::MetricEnum for #ident {
@@ -208,6 +220,8 @@ fn expand_enum(container: &Container, variants: &[Variant]) -> TokenStream {
                     #(#arms,)*
                 }
             }
+
+            #decode_trait_items
         }
 
         #[automatically_derived]
@@ -228,6 +242,8 @@ fn expand_enum(container: &Container, variants: &[Variant]) -> TokenStream {
             ) -> ::core::result::Result<__S::Ok, __S::Error> {
                 ::metrics_core::__private::serialize_enum(self, release, serializer)
             }
+
+            #decode_value_items
         }
     }
 }

@@ -1,0 +1,1461 @@
+//! Server side: decoding a payload for a claimed version, validating it in the same pass.
+//!
+//! A payload is accepted if and only if it is valid against `T::schema_at(version)` (the
+//! differential tests hold the decoder to this), with one deliberate difference: a
+//! duplicate key in an object is rejected (`duplicateKey`), where a generic validator keeps
+//! the last value. The bytes are read once, by serde_json's `Deserializer::from_slice`,
+//! through a visitor per type that checks types, ranges, patterns, enum variants and the
+//! version gating while it reads; no `serde_json::Value` tree is built.
+
+use std::fmt;
+
+use serde::Deserializer as _;
+use serde::de::{self, DeserializeSeed, Error as _, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+use crate::enums::MetricEnum;
+use crate::field::Field;
+use crate::metrics::Metrics;
+use crate::value::MetricValue;
+use crate::version::{Release, Version};
+
+/// Bounds on what a decoder reads, checked before or while reading: input over a limit is
+/// rejected with a `limit` violation, never buffered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// The largest payload, in bytes (default 64 KiB). Checked before parsing.
+    pub max_bytes: usize,
+    /// The deepest nesting of objects and arrays (default 32; the root object is depth 1).
+    pub max_depth: usize,
+    /// The most entries in one object or array (default 1024).
+    pub max_map_entries: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_bytes: 64 * 1024,
+            max_depth: 32,
+            max_map_entries: 1024,
+        }
+    }
+}
+
+/// One reason a payload is rejected.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Violation {
+    /// Where: a JSON pointer (RFC 6901) into the payload; `""` is the payload itself.
+    pub pointer: String,
+    /// The rule broken, named after the JSON Schema keyword where there is one:
+    /// `type`, `required`, `additionalProperties`, `propertyNames`, `minimum`, `maximum`,
+    /// `pattern`, `enum`; and `duplicateKey`, `limit`, `syntax` (malformed JSON, stops
+    /// decoding).
+    pub rule: &'static str,
+    /// What is wrong, with the version context where the version decides.
+    pub message: String,
+}
+
+impl Violation {
+    fn new(pointer: String, rule: &'static str, message: String) -> Self {
+        Violation {
+            pointer,
+            rule,
+            message,
+        }
+    }
+}
+
+impl fmt::Display for Violation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.pointer.is_empty() {
+            write!(f, "(root): {} [{}]", self.message, self.rule)
+        } else {
+            write!(f, "`{}`: {} [{}]", self.pointer, self.message, self.rule)
+        }
+    }
+}
+
+/// Every violation found in a rejected payload (at least one), in reading order.
+///
+/// Serializes as a JSON array of `{pointer, rule, message}`; displays one per line.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(transparent)]
+pub struct Violations(Vec<Violation>);
+
+impl Violations {
+    /// The violations, in reading order.
+    pub fn iter(&self) -> std::slice::Iter<'_, Violation> {
+        self.0.iter()
+    }
+
+    /// How many.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Never true for a `Violations` returned by a decoder.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The violations as a vector.
+    pub fn into_vec(self) -> Vec<Violation> {
+        self.0
+    }
+
+    fn single(pointer: &str, rule: &'static str, message: String) -> Self {
+        Violations(vec![Violation::new(pointer.to_owned(), rule, message)])
+    }
+}
+
+impl fmt::Display for Violations {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, violation) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str("\n")?;
+            }
+            fmt::Display::fmt(violation, f)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Violations {}
+
+impl<'a> IntoIterator for &'a Violations {
+    type Item = &'a Violation;
+    type IntoIter = std::slice::Iter<'a, Violation>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
+impl IntoIterator for Violations {
+    type Item = Violation;
+    type IntoIter = std::vec::IntoIter<Violation>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}
+
+/// An accepted payload: the value, the version it was decoded for, and which fields that
+/// version does not have.
+///
+/// A field the version does not send holds a placeholder (0, `false`, empty, the first
+/// variant) in [`Decoded::value`]: ask [`Decoded::is_absent`] before reading it, so that
+/// "absent at this version" is never mistaken for zero.
+#[derive(Debug, Clone)]
+pub struct Decoded<T> {
+    value: T,
+    version: Version,
+}
+
+impl<T: Metrics> Decoded<T> {
+    /// The decoded value (absent fields hold placeholders; see [`Decoded::is_absent`]).
+    pub fn value(&self) -> &T {
+        &self.value
+    }
+
+    /// The decoded value.
+    pub fn into_value(self) -> T {
+        self.value
+    }
+
+    /// The version the payload was decoded for.
+    pub fn version(&self) -> &Version {
+        &self.version
+    }
+
+    /// The JSON pointers of the fields the version does not have, outermost only (when
+    /// `/multiTenancy` is absent, `/multiTenancy/tenants` is not listed), following nested
+    /// structs and `Option`s of them (the list depends on the version, not on whether an
+    /// optional struct was `null`). Fields inside map values are not listed.
+    pub fn absent(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        absent_fields(T::fields(), self.version.release(), "", &mut out);
+        out
+    }
+
+    /// Whether the field at `pointer` (e.g. `"/usageStatistics/multiTenancy"`) is absent at
+    /// the version: the field, or a struct field it is inside of, is not part of that
+    /// version's payload. `false` for a field that exists, and for a pointer that names no
+    /// field of the model.
+    pub fn is_absent(&self, pointer: &str) -> bool {
+        let release = self.version.release();
+        let Some(rest) = pointer.strip_prefix('/') else {
+            return false;
+        };
+        let mut fields = T::fields();
+        for segment in rest.split('/') {
+            let key = unescape(segment);
+            let Some(field) = fields.iter().find(|f| f.key() == key) else {
+                return false;
+            };
+            if !field.availability().exists_at(release) {
+                return true;
+            }
+            match (field.value.nested_fields)() {
+                Some(nested) => fields = nested,
+                None => fields = &[],
+            }
+        }
+        false
+    }
+}
+
+fn absent_fields(fields: &[Field], release: Release, prefix: &str, out: &mut Vec<String>) {
+    for field in fields {
+        let mut pointer = prefix.to_owned();
+        push_segment(&mut pointer, field.key());
+        if !field.availability().exists_at(release) {
+            out.push(pointer);
+        } else if let Some(nested) = (field.value.nested_fields)() {
+            absent_fields(nested, release, &pointer, out);
+        }
+    }
+}
+
+fn unescape(segment: &str) -> String {
+    segment.replace("~1", "/").replace("~0", "~")
+}
+
+fn push_segment(pointer: &mut String, key: &str) {
+    pointer.push('/');
+    for c in key.chars() {
+        match c {
+            '~' => pointer.push_str("~0"),
+            '/' => pointer.push_str("~1"),
+            c => pointer.push(c),
+        }
+    }
+}
+
+fn segment(key: &str) -> String {
+    let mut out = String::with_capacity(key.len() + 1);
+    push_segment(&mut out, key);
+    out
+}
+
+/// Decodes `bytes` as `T` sent by `version`. See [`Metrics::decode_with`].
+pub(crate) fn decode_with<T: Metrics>(
+    version: &Version,
+    bytes: &[u8],
+    limits: &Limits,
+) -> Result<Decoded<T>, Violations> {
+    check_size(bytes, limits)?;
+    let mut cx = DecodeCx::new(version, T::NAME, limits);
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let result = T::decode_metric(&mut cx, &mut deserializer);
+    let result = result.and_then(|value| deserializer.end().map(|()| value));
+    match result {
+        Ok(Some(value)) if cx.violations.is_empty() => Ok(Decoded {
+            value,
+            version: version.clone(),
+        }),
+        Ok(_) => Err(Violations(cx.violations)),
+        Err(error) => {
+            cx.fatal(&error);
+            Err(Violations(cx.violations))
+        }
+    }
+}
+
+fn check_size(bytes: &[u8], limits: &Limits) -> Result<(), Violations> {
+    if bytes.len() > limits.max_bytes {
+        return Err(Violations::single(
+            "",
+            "limit",
+            format!(
+                "the payload is {} bytes, over the limit of {} bytes",
+                bytes.len(),
+                limits.max_bytes
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Decodes a payload that names its own version in a top-level `key` field (the update
+/// check's `"version"`): reads that field first, then decodes the whole payload for it.
+pub(crate) fn decode_self_versioned<T: Metrics>(
+    key: &str,
+    bytes: &[u8],
+    limits: &Limits,
+) -> Result<Decoded<T>, Violations> {
+    check_size(bytes, limits)?;
+    let version = claimed_version::<T>(key, bytes)?;
+    decode_with::<T>(&version, bytes, limits)
+}
+
+/// Finds the top-level `key` and parses it as a version, stopping as soon as it is read.
+fn claimed_version<T: Metrics>(key: &str, bytes: &[u8]) -> Result<Version, Violations> {
+    struct Scan<'k> {
+        key: &'k str,
+        found: Option<Result<Version, Violation>>,
+        not_object: bool,
+    }
+    struct ScanVisitor<'s, 'k>(&'s mut Scan<'k>);
+    impl<'de> Visitor<'de> for ScanVisitor<'_, '_> {
+        type Value = ();
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("an object")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+            while let Some(key) = map.next_key_seed(KeyEquals(self.0.key))? {
+                if key {
+                    let pointer = segment(self.0.key);
+                    let found = match map.next_value::<serde_json::Value>() {
+                        Ok(serde_json::Value::String(text)) => strict_version(&text)
+                            .ok_or_else(|| {
+                                Violation::new(
+                                    pointer,
+                                    "pattern",
+                                    format!(
+                                        "\"{}\" is not a version (MAJOR.MINOR.PATCH, semver); the payload's version decides its schema",
+                                        truncate(&text)
+                                    ),
+                                )
+                            }),
+                        Ok(other) => Err(Violation::new(
+                            pointer,
+                            "type",
+                            format!(
+                                "expected a version string, found {}",
+                                json_type(&other)
+                            ),
+                        )),
+                        Err(error) => return Err(error),
+                    };
+                    self.0.found = Some(found);
+                    // Stop reading: the rest is decoded once the version is known.
+                    return Err(A::Error::custom("found"));
+                }
+                map.next_value::<IgnoredAny>()?;
+            }
+            Ok(())
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, _: A) -> Result<(), A::Error> {
+            self.0.not_object = true;
+            Err(A::Error::custom("not an object"))
+        }
+    }
+
+    let mut scan = Scan {
+        key,
+        found: None,
+        not_object: false,
+    };
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let result = deserializer.deserialize_any(ScanVisitor(&mut scan));
+    match (scan.found, result) {
+        (Some(Ok(version)), _) => Ok(version),
+        (Some(Err(violation)), _) => Err(Violations(vec![violation])),
+        (None, Err(error)) if !scan.not_object && !error.is_data() => Err(Violations::single(
+            "",
+            "syntax",
+            format!("not JSON: {error}"),
+        )),
+        (None, Ok(())) => Err(Violations::single(
+            "",
+            "required",
+            format!(
+                "missing field `{key}`: the {} payload names its version, which decides its schema",
+                T::NAME
+            ),
+        )),
+        (None, Err(_)) => Err(Violations::single(
+            "",
+            "type",
+            format!("expected an object ({})", T::NAME),
+        )),
+    }
+}
+
+struct KeyEquals<'k>(&'k str);
+
+impl<'de> DeserializeSeed<'de> for KeyEquals<'_> {
+    type Value = bool;
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<bool, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl Visitor<'_> for KeyEquals<'_> {
+    type Value = bool;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a key")
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<bool, E> {
+        Ok(v == self.0)
+    }
+}
+
+/// Parses a version string exactly as the schema's semver pattern allows it.
+pub(crate) fn strict_version(text: &str) -> Option<Version> {
+    if !matches_semver_pattern(text) {
+        return None;
+    }
+    semver::Version::parse(text).ok().map(Version::from)
+}
+
+/// `SEMVER_PATTERN`, by hand: `MAJOR.MINOR.PATCH` (no leading zeros, at most 19 digits),
+/// optional `-PRERELEASE` and `+BUILD`.
+fn matches_semver_pattern(text: &str) -> bool {
+    let (rest, build) = match text.split_once('+') {
+        Some((rest, build)) => (rest, Some(build)),
+        None => (text, None),
+    };
+    let (core, pre) = match rest.split_once('-') {
+        Some((core, pre)) => (core, Some(pre)),
+        None => (rest, None),
+    };
+    let number = |s: &str| {
+        !s.is_empty()
+            && s.len() <= 19
+            && s.bytes().all(|b| b.is_ascii_digit())
+            && (s == "0" || !s.starts_with('0'))
+    };
+    let mut parts = core.split('.');
+    let core_ok = (0..3).all(|_| parts.next().is_some_and(number)) && parts.next().is_none();
+    let pre_ok = pre.is_none_or(|pre| {
+        pre.split('.').all(|id| {
+            let alnum =
+                !id.is_empty() && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+            let numeric = id.bytes().all(|b| b.is_ascii_digit());
+            alnum && (!numeric || id == "0" || !id.starts_with('0'))
+        })
+    });
+    let build_ok = build.is_none_or(|build| {
+        build
+            .split('.')
+            .all(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
+    });
+    core_ok && pre_ok && build_ok
+}
+
+fn json_type(value: &serde_json::Value) -> &'static str {
+    match value {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "an array",
+        serde_json::Value::Object(_) => "an object",
+    }
+}
+
+/// At most 64 characters of untrusted text, for messages.
+fn truncate(text: &str) -> String {
+    match text.char_indices().nth(64) {
+        Some((end, _)) => format!("{}...", &text[..end]),
+        None => text.to_owned(),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The runtime the derives' generated code calls.
+// ---------------------------------------------------------------------------------------
+
+/// The state of one decode: the version, the limits, the violations found so far.
+#[doc(hidden)]
+pub struct DecodeCx<'v> {
+    version: &'v Version,
+    release: Release,
+    payload: &'static str,
+    limits: Limits,
+    depth: usize,
+    violations: Vec<Violation>,
+    /// Whether the violation of a fatal error (syntax, limit) has been recorded.
+    fatal_recorded: bool,
+}
+
+impl<'v> DecodeCx<'v> {
+    fn new(version: &'v Version, payload: &'static str, limits: &Limits) -> Self {
+        DecodeCx {
+            version,
+            release: version.release(),
+            payload,
+            limits: *limits,
+            depth: 0,
+            violations: Vec::new(),
+            fatal_recorded: false,
+        }
+    }
+
+    /// The release being decoded for.
+    #[inline]
+    pub fn release(&self) -> Release {
+        self.release
+    }
+
+    /// Records a violation at `pointer`, relative to the value being read.
+    #[cold]
+    fn violate(&mut self, pointer: String, rule: &'static str, message: String) {
+        self.violations.push(Violation::new(pointer, rule, message));
+    }
+
+    /// Prefixes `/key` to the pointers of the violations recorded since `since`.
+    #[cold]
+    fn prefix(&mut self, since: usize, key: &str) {
+        let head = segment(key);
+        for violation in &mut self.violations[since..] {
+            violation.pointer.insert_str(0, &head);
+        }
+    }
+
+    /// Records the violation of a fatal error, once: the innermost reader that sees the
+    /// error records it, the outer ones only prefix their key.
+    #[cold]
+    fn fatal<E: fmt::Display>(&mut self, error: &E) {
+        if !self.fatal_recorded {
+            self.fatal_recorded = true;
+            self.violate(String::new(), "syntax", format!("malformed JSON: {error}"));
+        }
+    }
+
+    /// A fatal limit violation: recorded, and an error to stop reading.
+    #[cold]
+    fn limit<E: de::Error>(&mut self, message: String) -> E {
+        self.fatal_recorded = true;
+        self.violate(String::new(), "limit", message);
+        E::custom("limit exceeded")
+    }
+
+    #[inline]
+    fn enter<E: de::Error>(&mut self) -> Result<(), E> {
+        self.depth += 1;
+        if self.depth > self.limits.max_depth {
+            let message = format!(
+                "nested deeper than the limit of {} levels",
+                self.limits.max_depth
+            );
+            return Err(self.limit(message));
+        }
+        Ok(())
+    }
+
+    #[inline]
+    fn leave(&mut self) {
+        self.depth -= 1;
+    }
+
+    #[inline]
+    fn count_entry<E: de::Error>(&mut self, entries: &mut usize) -> Result<(), E> {
+        *entries += 1;
+        if *entries > self.limits.max_map_entries {
+            let message = format!(
+                "more than {} entries, the limit",
+                self.limits.max_map_entries
+            );
+            return Err(self.limit(message));
+        }
+        Ok(())
+    }
+
+    /// "usage-statistics 3.2.0": what the payload is checked against.
+    fn at(&self, payload: &str) -> String {
+        format!("{payload} {}", self.version)
+    }
+}
+
+/// Reads a value of type `T` with [`MetricValue::decode_metric`].
+struct Seed<'a, 'v, T> {
+    cx: &'a mut DecodeCx<'v>,
+    _marker: std::marker::PhantomData<fn() -> T>,
+}
+
+impl<'a, 'v, T> Seed<'a, 'v, T> {
+    fn new(cx: &'a mut DecodeCx<'v>) -> Self {
+        Seed {
+            cx,
+            _marker: std::marker::PhantomData,
+        }
+    }
+}
+
+impl<'de, T: MetricValue> DeserializeSeed<'de> for Seed<'_, '_, T> {
+    type Value = Option<T>;
+    #[inline]
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<Option<T>, D::Error> {
+        T::decode_metric(self.cx, deserializer)
+    }
+}
+
+/// Reads the value of a map entry as `T`, prefixing `key` to the pointers of what it finds.
+#[inline]
+fn entry_value<'de, A: MapAccess<'de>, T: MetricValue>(
+    cx: &mut DecodeCx<'_>,
+    map: &mut A,
+    key: &str,
+) -> Result<Option<T>, A::Error> {
+    let since = cx.violations.len();
+    match map.next_value_seed(Seed::<T>::new(cx)) {
+        Ok(value) => {
+            if cx.violations.len() > since {
+                cx.prefix(since, key);
+            }
+            Ok(value)
+        }
+        Err(error) => {
+            cx.fatal(&error);
+            cx.prefix(since, key);
+            Err(error)
+        }
+    }
+}
+
+/// Skips the value of the entry `key`.
+fn skip_value<'de, A: MapAccess<'de>>(
+    cx: &mut DecodeCx<'_>,
+    map: &mut A,
+    key: &str,
+) -> Result<(), A::Error> {
+    let since = cx.violations.len();
+    map.next_value_seed(Skip(cx)).inspect_err(|error| {
+        cx.fatal(error);
+        cx.prefix(since, key);
+    })
+}
+
+/// Skips a value nobody will read (under an unknown or gated key, or of the wrong type),
+/// within the depth and entry limits.
+struct Skip<'a, 'v>(&'a mut DecodeCx<'v>);
+
+impl<'de> DeserializeSeed<'de> for Skip<'_, '_> {
+    type Value = ();
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Skip<'_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_str<E>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let cx = self.0;
+        cx.enter()?;
+        let mut entries = 0;
+        while map.next_key::<IgnoredAny>()?.is_some() {
+            cx.count_entry(&mut entries)?;
+            map.next_value_seed(Skip(cx))?;
+        }
+        cx.leave();
+        Ok(())
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let cx = self.0;
+        cx.enter()?;
+        let mut entries = 0;
+        loop {
+            cx.count_entry(&mut entries)?;
+            if seq.next_element_seed(Skip(cx))?.is_none() {
+                break;
+            }
+        }
+        cx.leave();
+        Ok(())
+    }
+}
+
+/// What a JSON value is, for "expected X, found Y" messages.
+#[derive(Clone, Copy)]
+enum Found<'a> {
+    Bool(bool),
+    Unsigned(u64),
+    Signed(i64),
+    Float(f64),
+    Str(&'a str),
+    Null,
+    Object,
+    Array,
+}
+
+impl fmt::Display for Found<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Found::Bool(b) => write!(f, "the boolean {b}"),
+            Found::Unsigned(n) => write!(f, "the number {n}"),
+            Found::Signed(n) => write!(f, "the number {n}"),
+            Found::Float(n) => write!(f, "the number {n}"),
+            Found::Str(s) => write!(f, "the string \"{}\"", truncate(s)),
+            Found::Null => f.write_str("null"),
+            Found::Object => f.write_str("an object"),
+            Found::Array => f.write_str("an array"),
+        }
+    }
+}
+
+/// The visitor of one scalar kind: `accept` gets each JSON value and returns the decoded
+/// value, or records a violation and returns `None`. Objects and arrays are type errors,
+/// skipped within the limits.
+trait Scalar: Sized {
+    type Out;
+    /// "an integer from 0 to 255", for type errors.
+    fn expected(&self) -> String;
+    fn accept(self, cx: &mut DecodeCx<'_>, found: Found<'_>) -> Option<Self::Out>;
+}
+
+struct ScalarVisitor<'a, 'v, S> {
+    cx: &'a mut DecodeCx<'v>,
+    scalar: S,
+}
+
+fn type_error<S: Scalar>(cx: &mut DecodeCx<'_>, scalar: &S, found: Found<'_>) {
+    let message = format!("expected {}, found {found}", scalar.expected());
+    cx.violate(String::new(), "type", message);
+}
+
+impl<'de, S: Scalar> Visitor<'de> for ScalarVisitor<'_, '_, S> {
+    type Value = Option<S::Out>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.scalar.expected())
+    }
+    #[inline]
+    fn visit_bool<E>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(self.scalar.accept(self.cx, Found::Bool(v)))
+    }
+    #[inline]
+    fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(self.scalar.accept(self.cx, Found::Signed(v)))
+    }
+    #[inline]
+    fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(self.scalar.accept(self.cx, Found::Unsigned(v)))
+    }
+    #[inline]
+    fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(self.scalar.accept(self.cx, Found::Float(v)))
+    }
+    #[inline]
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(self.scalar.accept(self.cx, Found::Str(v)))
+    }
+    #[inline]
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(self.scalar.accept(self.cx, Found::Null))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        type_error(self.cx, &self.scalar, Found::Object);
+        Skip(self.cx).visit_map(map)?;
+        Ok(None)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        type_error(self.cx, &self.scalar, Found::Array);
+        Skip(self.cx).visit_seq(seq)?;
+        Ok(None)
+    }
+}
+
+#[inline]
+fn scalar<'de, D: de::Deserializer<'de>, S: Scalar>(
+    cx: &mut DecodeCx<'_>,
+    deserializer: D,
+    scalar: S,
+) -> Result<Option<S::Out>, D::Error> {
+    deserializer.deserialize_any(ScalarVisitor { cx, scalar })
+}
+
+/// `type: integer, minimum: 0, maximum: max`, exactly as JSON Schema compares numbers: an
+/// integral float (`3.0`, `1e3`) is an integer.
+struct Unsigned {
+    max: u64,
+}
+
+impl Scalar for Unsigned {
+    type Out = u64;
+    fn expected(&self) -> String {
+        format!("an integer from 0 to {}", self.max)
+    }
+    #[inline]
+    fn accept(self, cx: &mut DecodeCx<'_>, found: Found<'_>) -> Option<u64> {
+        let value = match found {
+            Found::Unsigned(v) => v,
+            Found::Signed(_) => {
+                // serde_json yields i64 only for negative integers.
+                cx.violate(
+                    String::new(),
+                    "minimum",
+                    format!("{found} is below the minimum of 0"),
+                );
+                return None;
+            }
+            Found::Float(v) if v.fract() == 0.0 => {
+                if v < 0.0 {
+                    let message = format!("{found} is below the minimum of 0");
+                    cx.violate(String::new(), "minimum", message);
+                    return None;
+                }
+                // 2^64 and above are past every maximum; below it the cast is exact.
+                if v >= 18_446_744_073_709_551_616.0 {
+                    let message = format!("{found} is above the maximum of {}", self.max);
+                    cx.violate(String::new(), "maximum", message);
+                    return None;
+                }
+                v as u64
+            }
+            _ => {
+                type_error(cx, &self, found);
+                return None;
+            }
+        };
+        if value > self.max {
+            let message = format!("{found} is above the maximum of {}", self.max);
+            cx.violate(String::new(), "maximum", message);
+            return None;
+        }
+        Some(value)
+    }
+}
+
+/// `type: number, minimum: 0, maximum: 100`.
+struct PercentNumber;
+
+impl Scalar for PercentNumber {
+    type Out = f64;
+    fn expected(&self) -> String {
+        "a percentage, a number from 0 to 100".to_owned()
+    }
+    #[inline]
+    fn accept(self, cx: &mut DecodeCx<'_>, found: Found<'_>) -> Option<f64> {
+        let value = match found {
+            Found::Unsigned(v) => v as f64,
+            Found::Signed(v) => v as f64,
+            Found::Float(v) => v,
+            _ => {
+                type_error(cx, &self, found);
+                return None;
+            }
+        };
+        // u64 and i64 past 2^53 round, but never onto the range's bounds.
+        if value < 0.0 {
+            cx.violate(
+                String::new(),
+                "minimum",
+                format!("{found} is below the minimum of 0"),
+            );
+            None
+        } else if value > 100.0 {
+            cx.violate(
+                String::new(),
+                "maximum",
+                format!("{found} is above the maximum of 100"),
+            );
+            None
+        } else {
+            Some(value)
+        }
+    }
+}
+
+struct Boolean;
+
+impl Scalar for Boolean {
+    type Out = bool;
+    fn expected(&self) -> String {
+        "a boolean".to_owned()
+    }
+    #[inline]
+    fn accept(self, cx: &mut DecodeCx<'_>, found: Found<'_>) -> Option<bool> {
+        match found {
+            Found::Bool(b) => Some(b),
+            _ => {
+                type_error(cx, &self, found);
+                None
+            }
+        }
+    }
+}
+
+/// `type: string` with a pattern, checked by `parse`.
+struct Pattern<F> {
+    what: &'static str,
+    pattern: &'static str,
+    parse: F,
+}
+
+impl<T, F: FnOnce(&str) -> Option<T>> Scalar for Pattern<F> {
+    type Out = T;
+    fn expected(&self) -> String {
+        format!("{}, a string", self.what)
+    }
+    #[inline]
+    fn accept(self, cx: &mut DecodeCx<'_>, found: Found<'_>) -> Option<T> {
+        match found {
+            Found::Str(s) => {
+                let parsed = (self.parse)(s);
+                if parsed.is_none() {
+                    let message =
+                        format!("{found} is not {} (pattern `{}`)", self.what, self.pattern);
+                    cx.violate(String::new(), "pattern", message);
+                }
+                parsed
+            }
+            _ => {
+                type_error(cx, &self, found);
+                None
+            }
+        }
+    }
+}
+
+/// Where a name stands among an enum's variants at a release.
+enum Lookup {
+    /// The variant's index.
+    Exists(usize),
+    /// A variant, but not at this release: the message says when it exists.
+    Gated(String),
+    /// No variant has this name.
+    Unknown,
+}
+
+fn lookup_variant<E: MetricEnum>(name: &str, release: Release) -> Lookup {
+    match E::variants().iter().position(|v| v.name() == name) {
+        Some(index) => {
+            let variant = &E::variants()[index];
+            if E::ALWAYS || variant.availability().exists_at(release) {
+                Lookup::Exists(index)
+            } else {
+                Lookup::Gated(when(variant.since(), variant.until(), release))
+            }
+        }
+        None => Lookup::Unknown,
+    }
+}
+
+/// "added in 3.4.0" / "removed in 2019.1.0", for something that does not exist at `release`.
+fn when(since: Option<&Version>, until: Option<&Version>, release: Release) -> String {
+    match (since, until) {
+        (Some(since), _) if since.release() > release => format!("added in {since}"),
+        (_, Some(until)) => format!("removed in {until}"),
+        _ => "not available".to_owned(),
+    }
+}
+
+fn variant_names<E: MetricEnum>(release: Release) -> String {
+    let names: Vec<String> = E::variants()
+        .iter()
+        .filter(|v| v.availability().exists_at(release))
+        .map(|v| format!("\"{}\"", v.name()))
+        .collect();
+    names.join(", ")
+}
+
+struct EnumValue<E>(std::marker::PhantomData<E>);
+
+impl<E: MetricEnum> Scalar for EnumValue<E> {
+    type Out = E;
+    fn expected(&self) -> String {
+        format!("a {}, a string", E::NAME)
+    }
+    #[inline]
+    fn accept(self, cx: &mut DecodeCx<'_>, found: Found<'_>) -> Option<E> {
+        let Found::Str(name) = found else {
+            type_error(cx, &self, found);
+            return None;
+        };
+        match lookup_variant::<E>(name, cx.release) {
+            Lookup::Exists(index) => E::from_variant_index(index),
+            Lookup::Gated(when) => {
+                let message = format!(
+                    "\"{}\" is not a {} of {}: {when} (expected one of {})",
+                    truncate(name),
+                    E::NAME,
+                    cx.at(cx.payload),
+                    variant_names::<E>(cx.release),
+                );
+                cx.violate(String::new(), "enum", message);
+                None
+            }
+            Lookup::Unknown => {
+                let message = format!(
+                    "\"{}\" is not a {} (expected one of {})",
+                    truncate(name),
+                    E::NAME,
+                    variant_names::<E>(cx.release),
+                );
+                cx.violate(String::new(), "enum", message);
+                None
+            }
+        }
+    }
+}
+
+/// `decode_metric` of a count: `max` is the type's `MAX`.
+#[inline]
+pub fn decode_unsigned<'de, D: de::Deserializer<'de>>(
+    cx: &mut DecodeCx<'_>,
+    deserializer: D,
+    max: u64,
+) -> Result<Option<u64>, D::Error> {
+    scalar(cx, deserializer, Unsigned { max })
+}
+
+#[inline]
+pub(crate) fn decode_percent<'de, D: de::Deserializer<'de>>(
+    cx: &mut DecodeCx<'_>,
+    deserializer: D,
+) -> Result<Option<f64>, D::Error> {
+    scalar(cx, deserializer, PercentNumber)
+}
+
+#[inline]
+pub(crate) fn decode_bool<'de, D: de::Deserializer<'de>>(
+    cx: &mut DecodeCx<'_>,
+    deserializer: D,
+) -> Result<Option<bool>, D::Error> {
+    scalar(cx, deserializer, Boolean)
+}
+
+#[inline]
+pub(crate) fn decode_pattern<'de, D: de::Deserializer<'de>, T>(
+    cx: &mut DecodeCx<'_>,
+    deserializer: D,
+    what: &'static str,
+    pattern: &'static str,
+    parse: impl FnOnce(&str) -> Option<T>,
+) -> Result<Option<T>, D::Error> {
+    scalar(
+        cx,
+        deserializer,
+        Pattern {
+            what,
+            pattern,
+            parse,
+        },
+    )
+}
+
+/// `decode_metric` of a `#[derive(MetricEnum)]` value.
+#[inline]
+pub fn decode_enum<'de, D: de::Deserializer<'de>, E: MetricEnum>(
+    cx: &mut DecodeCx<'_>,
+    deserializer: D,
+) -> Result<Option<E>, D::Error> {
+    scalar(cx, deserializer, EnumValue::<E>(std::marker::PhantomData))
+}
+
+/// `decode_metric` of an `Option`: `null` is `None`.
+#[inline]
+pub(crate) fn decode_option<'de, D: de::Deserializer<'de>, T: MetricValue>(
+    cx: &mut DecodeCx<'_>,
+    deserializer: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    struct OptionVisitor<'a, 'v, T>(&'a mut DecodeCx<'v>, std::marker::PhantomData<T>);
+    impl<'de, T: MetricValue> Visitor<'de> for OptionVisitor<'_, '_, T> {
+        type Value = Option<Option<T>>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a value or null")
+        }
+        fn visit_none<E>(self) -> Result<Self::Value, E> {
+            Ok(Some(None))
+        }
+        fn visit_unit<E>(self) -> Result<Self::Value, E> {
+            Ok(Some(None))
+        }
+        #[inline]
+        fn visit_some<D: de::Deserializer<'de>>(
+            self,
+            deserializer: D,
+        ) -> Result<Self::Value, D::Error> {
+            Ok(T::decode_metric(self.0, deserializer)?.map(Some))
+        }
+    }
+    deserializer.deserialize_option(OptionVisitor::<T>(cx, std::marker::PhantomData))
+}
+
+/// `decode_metric` of a `BTreeMap` keyed by a closed enum: keys must be variants that exist
+/// at the release, each at most once.
+pub(crate) fn decode_map<'de, D, K, V>(
+    cx: &mut DecodeCx<'_>,
+    deserializer: D,
+) -> Result<Option<std::collections::BTreeMap<K, V>>, D::Error>
+where
+    D: de::Deserializer<'de>,
+    K: MetricEnum + Ord,
+    V: MetricValue,
+{
+    struct MapVisitor<'a, 'v, K, V>(&'a mut DecodeCx<'v>, std::marker::PhantomData<(K, V)>);
+    impl<'de, K: MetricEnum + Ord, V: MetricValue> Visitor<'de> for MapVisitor<'_, '_, K, V> {
+        type Value = Option<std::collections::BTreeMap<K, V>>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            write!(f, "an object keyed by {}", K::NAME)
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let cx = self.0;
+            cx.enter()?;
+            let since = cx.violations.len();
+            let mut out = std::collections::BTreeMap::new();
+            let mut entries = 0;
+            loop {
+                let key = match map.next_key_seed(KeySeed) {
+                    Ok(Some(key)) => key,
+                    Ok(None) => break,
+                    Err(error) => {
+                        cx.fatal(&error);
+                        return Err(error);
+                    }
+                };
+                cx.count_entry(&mut entries)?;
+                let name: &str = &key;
+                match lookup_variant::<K>(name, cx.release) {
+                    Lookup::Exists(index) => {
+                        let variant = K::variants()[index].name();
+                        let value = entry_value::<A, V>(cx, &mut map, variant)?;
+                        if let (Some(key), Some(value)) = (K::from_variant_index(index), value)
+                            && out.insert(key, value).is_some()
+                        {
+                            let message = format!(
+                                "the key \"{variant}\" appears more than once (ambiguous: rejected, where a JSON Schema validator would keep the last value)"
+                            );
+                            cx.violate(segment(variant), "duplicateKey", message);
+                        }
+                    }
+                    other => {
+                        let message = match other {
+                            Lookup::Gated(when) => format!(
+                                "\"{}\" is not a {} key of {}: {when} (expected one of {})",
+                                truncate(name),
+                                K::NAME,
+                                cx.at(cx.payload),
+                                variant_names::<K>(cx.release)
+                            ),
+                            _ => format!(
+                                "\"{}\" is not a {} key (expected one of {})",
+                                truncate(name),
+                                K::NAME,
+                                variant_names::<K>(cx.release)
+                            ),
+                        };
+                        cx.violate(segment(name), "propertyNames", message);
+                        skip_value(cx, &mut map, name)?;
+                    }
+                }
+            }
+            cx.leave();
+            Ok(if cx.violations.len() > since {
+                None
+            } else {
+                Some(out)
+            })
+        }
+        fn visit_bool<E>(self, v: bool) -> Result<Self::Value, E> {
+            self.wrong(Found::Bool(v))
+        }
+        fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+            self.wrong(Found::Signed(v))
+        }
+        fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+            self.wrong(Found::Unsigned(v))
+        }
+        fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
+            self.wrong(Found::Float(v))
+        }
+        fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+            self.wrong(Found::Str(v))
+        }
+        fn visit_unit<E>(self) -> Result<Self::Value, E> {
+            self.wrong(Found::Null)
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+            let cx = self.0;
+            let message = format!("expected an object keyed by {}, found an array", K::NAME);
+            cx.violate(String::new(), "type", message);
+            Skip(cx).visit_seq(seq)?;
+            Ok(None)
+        }
+    }
+    impl<K: MetricEnum, V> MapVisitor<'_, '_, K, V> {
+        fn wrong<T, E>(self, found: Found<'_>) -> Result<Option<T>, E> {
+            let message = format!("expected an object keyed by {}, found {found}", K::NAME);
+            self.0.violate(String::new(), "type", message);
+            Ok(None)
+        }
+    }
+    deserializer.deserialize_any(MapVisitor::<K, V>(cx, std::marker::PhantomData))
+}
+
+/// An object key, borrowed from the input when it has no escapes.
+struct KeySeed;
+
+enum Key<'de> {
+    Borrowed(&'de str),
+    Owned(String),
+}
+
+impl std::ops::Deref for Key<'_> {
+    type Target = str;
+    fn deref(&self) -> &str {
+        match self {
+            Key::Borrowed(s) => s,
+            Key::Owned(s) => s,
+        }
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for KeySeed {
+    type Value = Key<'de>;
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<Key<'de>, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for KeySeed {
+    type Value = Key<'de>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a key")
+    }
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Key<'de>, E> {
+        Ok(Key::Borrowed(v))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Key<'de>, E> {
+        Ok(Key::Owned(v.to_owned()))
+    }
+}
+
+/// A struct's fields, as the derive reads them: implemented by `#[derive(Metrics)]`.
+#[doc(hidden)]
+pub trait DecodeFields: Metrics {
+    /// Reads the entries of the struct's object through `reader`.
+    fn decode_fields<'de, A: MapAccess<'de>>(
+        cx: &mut DecodeCx<'_>,
+        map: A,
+    ) -> Result<Option<Self>, A::Error>;
+}
+
+/// `decode_metric` of a `#[derive(Metrics)]` struct: an object of its fields.
+#[inline]
+pub fn decode_struct<'de, D: de::Deserializer<'de>, T: DecodeFields>(
+    cx: &mut DecodeCx<'_>,
+    deserializer: D,
+) -> Result<Option<T>, D::Error> {
+    struct StructVisitor<'a, 'v, T>(&'a mut DecodeCx<'v>, std::marker::PhantomData<T>);
+    impl<'de, T: DecodeFields> Visitor<'de> for StructVisitor<'_, '_, T> {
+        type Value = Option<T>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            write!(f, "an object ({})", T::NAME)
+        }
+        #[inline]
+        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+            self.0.enter()?;
+            let value = T::decode_fields(self.0, map)?;
+            self.0.leave();
+            Ok(value)
+        }
+        fn visit_bool<E>(self, v: bool) -> Result<Self::Value, E> {
+            self.wrong(Found::Bool(v))
+        }
+        fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+            self.wrong(Found::Signed(v))
+        }
+        fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+            self.wrong(Found::Unsigned(v))
+        }
+        fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
+            self.wrong(Found::Float(v))
+        }
+        fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+            self.wrong(Found::Str(v))
+        }
+        fn visit_unit<E>(self) -> Result<Self::Value, E> {
+            self.wrong(Found::Null)
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+            let cx = self.0;
+            let message = format!("expected an object ({}), found an array", T::NAME);
+            cx.violate(String::new(), "type", message);
+            Skip(cx).visit_seq(seq)?;
+            Ok(None)
+        }
+    }
+    impl<T: Metrics> StructVisitor<'_, '_, T> {
+        fn wrong<E>(self, found: Found<'_>) -> Result<Option<T>, E> {
+            let message = format!("expected an object ({}), found {found}", T::NAME);
+            self.0.violate(String::new(), "type", message);
+            Ok(None)
+        }
+    }
+    deserializer.deserialize_any(StructVisitor::<T>(cx, std::marker::PhantomData))
+}
+
+/// Reads a struct's keys for the generated `decode_fields`: finds each key's field, and
+/// records unknown keys, fields the release does not have, duplicates and missing fields.
+pub struct FieldReader<const N: usize> {
+    fields: &'static [Field],
+    present: [bool; N],
+    seen: [bool; N],
+    payload: &'static str,
+    /// The field after the last one read: payloads usually come in declaration order.
+    hint: usize,
+    entries: usize,
+    since: usize,
+    current: usize,
+}
+
+impl<const N: usize> FieldReader<N> {
+    /// Starts reading the struct `T` whose fields exist at the release as `present` says.
+    #[inline]
+    pub fn new<T: Metrics>(cx: &DecodeCx<'_>, present: [bool; N]) -> Self {
+        FieldReader {
+            fields: T::fields(),
+            present,
+            seen: [false; N],
+            payload: T::NAME,
+            hint: 0,
+            entries: 0,
+            since: cx.violations.len(),
+            current: 0,
+        }
+    }
+
+    #[inline]
+    fn find(&mut self, key: &str) -> Option<usize> {
+        if self.hint < N && self.fields[self.hint].key() == key {
+            return Some(self.hint);
+        }
+        self.fields.iter().position(|f| f.key() == key)
+    }
+
+    /// The index of the next field whose value is to be read with [`FieldReader::value`];
+    /// other entries are recorded as violations and skipped. `None` at the end.
+    #[inline]
+    pub fn next<'de, A: MapAccess<'de>>(
+        &mut self,
+        cx: &mut DecodeCx<'_>,
+        map: &mut A,
+    ) -> Result<Option<usize>, A::Error> {
+        loop {
+            let key = match map.next_key_seed(KeySeed) {
+                Ok(Some(key)) => key,
+                Ok(None) => return Ok(None),
+                Err(error) => {
+                    cx.fatal(&error);
+                    return Err(error);
+                }
+            };
+            cx.count_entry(&mut self.entries)?;
+            match self.find(&key) {
+                Some(index) if self.present[index] && !self.seen[index] => {
+                    self.seen[index] = true;
+                    self.hint = index + 1;
+                    self.current = index;
+                    return Ok(Some(index));
+                }
+                Some(index) if self.seen[index] => {
+                    let message = format!(
+                        "the key \"{}\" appears more than once (ambiguous: rejected, where a JSON Schema validator would keep the last value)",
+                        &*key
+                    );
+                    cx.violate(segment(&key), "duplicateKey", message);
+                }
+                Some(index) => {
+                    // Read once, so that a repeat is reported as a duplicate too.
+                    self.seen[index] = true;
+                    let field = &self.fields[index];
+                    let message = format!(
+                        "not part of {}, {}",
+                        cx.at(self.payload),
+                        when(field.since(), field.until(), cx.release)
+                    );
+                    cx.violate(segment(&key), "additionalProperties", message);
+                }
+                None => {
+                    let message = format!(
+                        "unknown field \"{}\": not part of {}",
+                        truncate(&key),
+                        cx.at(self.payload)
+                    );
+                    cx.violate(segment(&key), "additionalProperties", message);
+                }
+            }
+            skip_value(cx, map, &key)?;
+        }
+    }
+
+    /// Reads the value of the field [`FieldReader::next`] returned.
+    #[inline]
+    pub fn value<'de, A: MapAccess<'de>, T: MetricValue>(
+        &mut self,
+        cx: &mut DecodeCx<'_>,
+        map: &mut A,
+    ) -> Result<Option<T>, A::Error> {
+        entry_value(cx, map, self.fields[self.current].key())
+    }
+
+    /// Records the fields the release has that were not sent; whether the struct was read
+    /// without any violation.
+    #[inline]
+    pub fn finish(&self, cx: &mut DecodeCx<'_>) -> bool {
+        if self.seen != self.present {
+            for (index, field) in self.fields.iter().enumerate() {
+                if self.present[index] && !self.seen[index] {
+                    let message = format!(
+                        "missing field \"{}\", required in {}",
+                        field.key(),
+                        cx.at(self.payload)
+                    );
+                    cx.violate(String::new(), "required", message);
+                }
+            }
+        }
+        cx.violations.len() == self.since
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn semver_pattern_matches_the_schema_pattern() {
+        let regex = regex_lite(crate::types::SEMVER_PATTERN);
+        for text in [
+            "3.4.0",
+            "0.0.0",
+            "3.4.0-beta.2+build.7",
+            "1.0.0-0a.00a",
+            "1.0.0-01",
+            "1.0.0+001",
+            "01.0.0",
+            "1.0",
+            "1.0.0-",
+            "1.0.0+",
+            "1.0.0-a..b",
+            "9999999999999999999.0.0",
+            "10000000000000000000.0.0",
+            " 1.0.0",
+            "1.0.0\n",
+            "v1.0.0",
+        ] {
+            assert_eq!(
+                strict_version(text).is_some(),
+                regex(text),
+                "{text:?} against the pattern"
+            );
+        }
+    }
+
+    fn regex_lite(pattern: &str) -> impl Fn(&str) -> bool {
+        let schema = serde_json::json!({ "type": "string", "pattern": pattern });
+        let validator = jsonschema::draft202012::new(&schema).unwrap();
+        move |text| validator.is_valid(&serde_json::Value::from(text))
+    }
+}
