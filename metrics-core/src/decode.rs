@@ -785,8 +785,19 @@ impl Scalar for Unsigned {
     fn expected(&self) -> String {
         format!("an integer from 0 to {}", self.max)
     }
-    #[inline]
+    #[inline(always)]
     fn accept(self, cx: &mut DecodeCx<'_>, found: Found<'_>) -> Option<u64> {
+        match found {
+            Found::Unsigned(v) if v <= self.max => Some(v),
+            _ => self.accept_slow(cx, found),
+        }
+    }
+}
+
+impl Unsigned {
+    #[cold]
+    #[inline(never)]
+    fn accept_slow(self, cx: &mut DecodeCx<'_>, found: Found<'_>) -> Option<u64> {
         let value = match found {
             Found::Unsigned(v) => v,
             Found::Signed(_) => {
@@ -928,7 +939,7 @@ enum Lookup {
 }
 
 fn lookup_variant<E: MetricEnum>(name: &str, release: Release) -> Lookup {
-    match E::variants().iter().position(|v| v.name() == name) {
+    match E::variant_by_name(name) {
         Some(index) => {
             let variant = &E::variants()[index];
             if E::ALWAYS || variant.availability().exists_at(release) {
@@ -1231,6 +1242,35 @@ impl<'de> Visitor<'de> for KeySeed {
     }
 }
 
+/// A struct's key: the field's index, or the key itself when no field has it.
+struct FieldKey<T>(std::marker::PhantomData<T>);
+
+impl<'de, T: DecodeFields> DeserializeSeed<'de> for FieldKey<T> {
+    type Value = Result<usize, Key<'de>>;
+    #[inline]
+    fn deserialize<D: de::Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl<'de, T: DecodeFields> Visitor<'de> for FieldKey<T> {
+    type Value = Result<usize, Key<'de>>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a key")
+    }
+    #[inline]
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(T::field_index(v).ok_or(Key::Borrowed(v)))
+    }
+    #[inline]
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(T::field_index(v).ok_or_else(|| Key::Owned(v.to_owned())))
+    }
+}
+
 /// A struct's fields, as the derive reads them: implemented by `#[derive(Metrics)]`.
 #[doc(hidden)]
 pub trait DecodeFields: Metrics {
@@ -1239,6 +1279,9 @@ pub trait DecodeFields: Metrics {
         cx: &mut DecodeCx<'_>,
         map: A,
     ) -> Result<Option<Self>, A::Error>;
+
+    /// The index in [`Metrics::fields`] of the field with JSON key `key`.
+    fn field_index(key: &str) -> Option<usize>;
 }
 
 /// `decode_metric` of a `#[derive(Metrics)]` struct: an object of its fields.
@@ -1298,40 +1341,31 @@ pub fn decode_struct<'de, D: de::Deserializer<'de>, T: DecodeFields>(
 
 /// Reads a struct's keys for the generated `decode_fields`: finds each key's field, and
 /// records unknown keys, fields the release does not have, duplicates and missing fields.
-pub struct FieldReader<const N: usize> {
+pub struct FieldReader<T, const N: usize> {
+    marker: std::marker::PhantomData<fn() -> T>,
     fields: &'static [Field],
     present: [bool; N],
     seen: [bool; N],
     payload: &'static str,
-    /// The field after the last one read: payloads usually come in declaration order.
-    hint: usize,
     entries: usize,
     since: usize,
     current: usize,
 }
 
-impl<const N: usize> FieldReader<N> {
+impl<T: DecodeFields, const N: usize> FieldReader<T, N> {
     /// Starts reading the struct `T` whose fields exist at the release as `present` says.
     #[inline]
-    pub fn new<T: Metrics>(cx: &DecodeCx<'_>, present: [bool; N]) -> Self {
+    pub fn new(cx: &DecodeCx<'_>, present: [bool; N]) -> Self {
         FieldReader {
+            marker: std::marker::PhantomData,
             fields: T::fields(),
             present,
             seen: [false; N],
             payload: T::NAME,
-            hint: 0,
             entries: 0,
             since: cx.violations.len(),
             current: 0,
         }
-    }
-
-    #[inline]
-    fn find(&mut self, key: &str) -> Option<usize> {
-        if self.hint < N && self.fields[self.hint].key() == key {
-            return Some(self.hint);
-        }
-        self.fields.iter().position(|f| f.key() == key)
     }
 
     /// The index of the next field whose value is to be read with [`FieldReader::value`];
@@ -1343,7 +1377,7 @@ impl<const N: usize> FieldReader<N> {
         map: &mut A,
     ) -> Result<Option<usize>, A::Error> {
         loop {
-            let key = match map.next_key_seed(KeySeed) {
+            let key = match map.next_key_seed(FieldKey::<T>(std::marker::PhantomData)) {
                 Ok(Some(key)) => key,
                 Ok(None) => return Ok(None),
                 Err(error) => {
@@ -1352,51 +1386,68 @@ impl<const N: usize> FieldReader<N> {
                 }
             };
             cx.count_entry(&mut self.entries)?;
-            match self.find(&key) {
-                Some(index) if self.present[index] && !self.seen[index] => {
-                    self.seen[index] = true;
-                    self.hint = index + 1;
-                    self.current = index;
-                    return Ok(Some(index));
-                }
-                Some(index) if self.seen[index] => {
-                    let message = format!(
-                        "the key \"{}\" appears more than once (ambiguous: rejected, where a JSON Schema validator would keep the last value)",
-                        &*key
-                    );
-                    cx.violate(segment(&key), "duplicateKey", message);
-                }
-                Some(index) => {
-                    // Read once, so that a repeat is reported as a duplicate too.
-                    self.seen[index] = true;
-                    let field = &self.fields[index];
-                    let message = format!(
-                        "not part of {}, {}",
-                        cx.at(self.payload),
-                        when(field.since(), field.until(), cx.release)
-                    );
-                    cx.violate(segment(&key), "additionalProperties", message);
-                }
-                None => {
-                    let message = format!(
-                        "unknown field \"{}\": not part of {}",
-                        truncate(&key),
-                        cx.at(self.payload)
-                    );
-                    cx.violate(segment(&key), "additionalProperties", message);
-                }
+            if let Ok(index) = key
+                && self.present[index]
+                && !self.seen[index]
+            {
+                self.seen[index] = true;
+                self.current = index;
+                return Ok(Some(index));
             }
-            skip_value(cx, map, &key)?;
+            self.reject(cx, map, key)?;
         }
+    }
+
+    /// Records why the entry `key` is not read, and skips its value.
+    #[cold]
+    #[inline(never)]
+    fn reject<'de, A: MapAccess<'de>>(
+        &mut self,
+        cx: &mut DecodeCx<'_>,
+        map: &mut A,
+        key: Result<usize, Key<'de>>,
+    ) -> Result<(), A::Error> {
+        let name = match &key {
+            Ok(index) => self.fields[*index].key(),
+            Err(key) => &**key,
+        };
+        match key {
+            Ok(index) if self.seen[index] => {
+                let message = format!(
+                    "the key \"{name}\" appears more than once (ambiguous: rejected, where a JSON Schema validator would keep the last value)"
+                );
+                cx.violate(segment(name), "duplicateKey", message);
+            }
+            Ok(index) => {
+                // Read once, so that a repeat is reported as a duplicate too.
+                self.seen[index] = true;
+                let field = &self.fields[index];
+                let message = format!(
+                    "not part of {}, {}",
+                    cx.at(self.payload),
+                    when(field.since(), field.until(), cx.release)
+                );
+                cx.violate(segment(name), "additionalProperties", message);
+            }
+            Err(_) => {
+                let message = format!(
+                    "unknown field \"{}\": not part of {}",
+                    truncate(name),
+                    cx.at(self.payload)
+                );
+                cx.violate(segment(name), "additionalProperties", message);
+            }
+        }
+        skip_value(cx, map, name)
     }
 
     /// Reads the value of the field [`FieldReader::next`] returned.
     #[inline]
-    pub fn value<'de, A: MapAccess<'de>, T: MetricValue>(
+    pub fn value<'de, A: MapAccess<'de>, V: MetricValue>(
         &mut self,
         cx: &mut DecodeCx<'_>,
         map: &mut A,
-    ) -> Result<Option<T>, A::Error> {
+    ) -> Result<Option<V>, A::Error> {
         entry_value(cx, map, self.fields[self.current].key())
     }
 

@@ -36,6 +36,12 @@ pub trait MetricEnum: 'static {
         &Self::variants()[self.variant_index()]
     }
 
+    /// The index in [`MetricEnum::variants`] of the variant named `name` (serialized name).
+    #[doc(hidden)]
+    fn variant_by_name(name: &str) -> Option<usize> {
+        Self::variants().iter().position(|v| v.name() == name)
+    }
+
     /// The value of the variant at `index` in [`MetricEnum::variants`] (set by the derive;
     /// decoding needs it).
     #[doc(hidden)]

@@ -78,6 +78,10 @@ pub fn struct_decode_impl(container: &Container, fields: &[Field]) -> TokenStrea
             }
         }
     });
+    let key_arms = fields.iter().enumerate().map(|(index, field)| {
+        let key = &field.key;
+        quote!(#key => ::core::option::Option::Some(#index),)
+    });
     quote! {
         #[automatically_derived]
         impl ::metrics_core::__private::DecodeFields for #ident {
@@ -86,7 +90,7 @@ pub fn struct_decode_impl(container: &Container, fields: &[Field]) -> TokenStrea
                 mut map: __A,
             ) -> ::core::result::Result<::core::option::Option<Self>, __A::Error> {
                 let __release = cx.release();
-                let mut __reader = ::metrics_core::__private::FieldReader::<#count>::new::<Self>(
+                let mut __reader = ::metrics_core::__private::FieldReader::<Self, #count>::new(
                     cx,
                     [#(#present),*],
                 );
@@ -101,6 +105,14 @@ pub fn struct_decode_impl(container: &Container, fields: &[Field]) -> TokenStrea
                     return ::core::result::Result::Ok(::core::option::Option::None);
                 }
                 ::core::result::Result::Ok(::core::option::Option::Some(Self { #(#members),* }))
+            }
+
+            #[inline]
+            fn field_index(key: &str) -> ::core::option::Option<usize> {
+                match key {
+                    #(#key_arms)*
+                    _ => ::core::option::Option::None,
+                }
             }
         }
     }
@@ -135,7 +147,19 @@ pub fn enum_trait_items(variants: &[Variant]) -> TokenStream {
         let variant = variant.ident;
         quote!(#index => ::core::option::Option::Some(Self::#variant),)
     });
+    let name_arms = variants.iter().enumerate().map(|(index, variant)| {
+        let name = &variant.name;
+        quote!(#name => ::core::option::Option::Some(#index),)
+    });
     quote! {
+        #[inline]
+        fn variant_by_name(name: &str) -> ::core::option::Option<usize> {
+            match name {
+                #(#name_arms)*
+                _ => ::core::option::Option::None,
+            }
+        }
+
         fn from_variant_index(index: usize) -> ::core::option::Option<Self> {
             match index {
                 #(#arms)*
