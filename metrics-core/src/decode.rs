@@ -695,6 +695,10 @@ impl fmt::Display for Found<'_> {
             Found::Bool(b) => write!(f, "the boolean {b}"),
             Found::Unsigned(n) => write!(f, "the number {n}"),
             Found::Signed(n) => write!(f, "the number {n}"),
+            // An integral float is shown exactly (2^64, not 18446744073709552000).
+            Found::Float(n) if n.fract() == 0.0 && n.abs() < 1e38 => {
+                write!(f, "the number {}", *n as i128)
+            }
             Found::Float(n) => write!(f, "the number {n}"),
             Found::Str(s) => write!(f, "the string \"{}\"", truncate(s)),
             Found::Null => f.write_str("null"),
