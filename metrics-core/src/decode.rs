@@ -943,7 +943,12 @@ enum Lookup {
 }
 
 fn lookup_variant<E: MetricEnum>(name: &str, release: Release) -> Lookup {
-    match E::variant_by_name(name) {
+    lookup_index::<E>(E::variant_by_name(name).unwrap_or(UNKNOWN), release)
+}
+
+#[inline]
+fn lookup_index<E: MetricEnum>(index: usize, release: Release) -> Lookup {
+    match (index != UNKNOWN).then_some(index) {
         Some(index) => {
             let variant = &E::variants()[index];
             if E::ALWAYS || variant.availability().exists_at(release) {
@@ -1120,9 +1125,14 @@ where
             let since = cx.violations.len();
             let mut out = std::collections::BTreeMap::new();
             let mut entries = 0;
+            let mut unknown = String::new();
             loop {
-                let key = match map.next_key_seed(KeySeed) {
-                    Ok(Some(key)) => key,
+                let seed = IndexKey {
+                    find: K::variant_by_name,
+                    unknown: &mut unknown,
+                };
+                let index = match map.next_key_seed(seed) {
+                    Ok(Some(index)) => index,
                     Ok(None) => break,
                     Err(error) => {
                         cx.fatal(&error);
@@ -1130,8 +1140,11 @@ where
                     }
                 };
                 cx.count_entry(&mut entries)?;
-                let name: &str = &key;
-                match lookup_variant::<K>(name, cx.release) {
+                let name: &str = match index {
+                    UNKNOWN => &unknown,
+                    index => K::variants()[index].name(),
+                };
+                match lookup_index::<K>(index, cx.release) {
                     Lookup::Exists(index) => {
                         let variant = K::variants()[index].name();
                         let value = entry_value::<A, V>(cx, &mut map, variant)?;
@@ -1208,70 +1221,39 @@ where
     deserializer.deserialize_any(MapVisitor::<K, V>(cx, std::marker::PhantomData))
 }
 
-/// An object key, borrowed from the input when it has no escapes.
-struct KeySeed;
+/// `usize::MAX`: no field or variant has this key (its text is in the seed's `unknown`).
+const UNKNOWN: usize = usize::MAX;
 
-enum Key<'de> {
-    Borrowed(&'de str),
-    Owned(String),
+/// Reads an object key as the index `find` gives it; an unknown key's text goes to
+/// `unknown`. Returning a plain index keeps the hot path free of owned strings.
+struct IndexKey<'u, F> {
+    find: F,
+    unknown: &'u mut String,
 }
 
-impl std::ops::Deref for Key<'_> {
-    type Target = str;
-    fn deref(&self) -> &str {
-        match self {
-            Key::Borrowed(s) => s,
-            Key::Owned(s) => s,
+impl<'de, F: FnOnce(&str) -> Option<usize>> DeserializeSeed<'de> for IndexKey<'_, F> {
+    type Value = usize;
+    #[inline]
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<usize, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl<F: FnOnce(&str) -> Option<usize>> Visitor<'_> for IndexKey<'_, F> {
+    type Value = usize;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a key")
+    }
+    #[inline]
+    fn visit_str<E>(self, v: &str) -> Result<usize, E> {
+        match (self.find)(v) {
+            Some(index) => Ok(index),
+            None => {
+                self.unknown.clear();
+                self.unknown.push_str(v);
+                Ok(UNKNOWN)
+            }
         }
-    }
-}
-
-impl<'de> DeserializeSeed<'de> for KeySeed {
-    type Value = Key<'de>;
-    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<Key<'de>, D::Error> {
-        deserializer.deserialize_str(self)
-    }
-}
-
-impl<'de> Visitor<'de> for KeySeed {
-    type Value = Key<'de>;
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a key")
-    }
-    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Key<'de>, E> {
-        Ok(Key::Borrowed(v))
-    }
-    fn visit_str<E>(self, v: &str) -> Result<Key<'de>, E> {
-        Ok(Key::Owned(v.to_owned()))
-    }
-}
-
-/// A struct's key: the field's index, or the key itself when no field has it.
-struct FieldKey<T>(std::marker::PhantomData<T>);
-
-impl<'de, T: DecodeFields> DeserializeSeed<'de> for FieldKey<T> {
-    type Value = Result<usize, Key<'de>>;
-    #[inline]
-    fn deserialize<D: de::Deserializer<'de>>(
-        self,
-        deserializer: D,
-    ) -> Result<Self::Value, D::Error> {
-        deserializer.deserialize_str(self)
-    }
-}
-
-impl<'de, T: DecodeFields> Visitor<'de> for FieldKey<T> {
-    type Value = Result<usize, Key<'de>>;
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a key")
-    }
-    #[inline]
-    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
-        Ok(T::field_index(v).ok_or(Key::Borrowed(v)))
-    }
-    #[inline]
-    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
-        Ok(T::field_index(v).ok_or_else(|| Key::Owned(v.to_owned())))
     }
 }
 
@@ -1354,6 +1336,8 @@ pub struct FieldReader<T, const N: usize> {
     entries: usize,
     since: usize,
     current: usize,
+    /// The text of the last unknown key.
+    unknown: String,
 }
 
 impl<T: DecodeFields, const N: usize> FieldReader<T, N> {
@@ -1369,6 +1353,7 @@ impl<T: DecodeFields, const N: usize> FieldReader<T, N> {
             entries: 0,
             since: cx.violations.len(),
             current: 0,
+            unknown: String::new(),
         }
     }
 
@@ -1381,8 +1366,12 @@ impl<T: DecodeFields, const N: usize> FieldReader<T, N> {
         map: &mut A,
     ) -> Result<Option<usize>, A::Error> {
         loop {
-            let key = match map.next_key_seed(FieldKey::<T>(std::marker::PhantomData)) {
-                Ok(Some(key)) => key,
+            let seed = IndexKey {
+                find: T::field_index,
+                unknown: &mut self.unknown,
+            };
+            let index = match map.next_key_seed(seed) {
+                Ok(Some(index)) => index,
                 Ok(None) => return Ok(None),
                 Err(error) => {
                     cx.fatal(&error);
@@ -1390,15 +1379,12 @@ impl<T: DecodeFields, const N: usize> FieldReader<T, N> {
                 }
             };
             cx.count_entry(&mut self.entries)?;
-            if let Ok(index) = key
-                && self.present[index]
-                && !self.seen[index]
-            {
+            if index != UNKNOWN && self.present[index] && !self.seen[index] {
                 self.seen[index] = true;
                 self.current = index;
                 return Ok(Some(index));
             }
-            self.reject(cx, map, key)?;
+            self.reject(cx, map, index)?;
         }
     }
 
@@ -1409,20 +1395,29 @@ impl<T: DecodeFields, const N: usize> FieldReader<T, N> {
         &mut self,
         cx: &mut DecodeCx<'_>,
         map: &mut A,
-        key: Result<usize, Key<'de>>,
+        index: usize,
     ) -> Result<(), A::Error> {
-        let name = match &key {
-            Ok(index) => self.fields[*index].key(),
-            Err(key) => &**key,
+        let unknown = std::mem::take(&mut self.unknown);
+        let name = match index {
+            UNKNOWN => &unknown,
+            index => self.fields[index].key(),
         };
-        match key {
-            Ok(index) if self.seen[index] => {
+        match index {
+            UNKNOWN => {
+                let message = format!(
+                    "unknown field \"{}\": not part of {}",
+                    truncate(name),
+                    cx.at(self.payload)
+                );
+                cx.violate(segment(name), "additionalProperties", message);
+            }
+            index if self.seen[index] => {
                 let message = format!(
                     "the key \"{name}\" appears more than once (ambiguous: rejected, where a JSON Schema validator would keep the last value)"
                 );
                 cx.violate(segment(name), "duplicateKey", message);
             }
-            Ok(index) => {
+            index => {
                 // Read once, so that a repeat is reported as a duplicate too.
                 self.seen[index] = true;
                 let field = &self.fields[index];
@@ -1430,14 +1425,6 @@ impl<T: DecodeFields, const N: usize> FieldReader<T, N> {
                     "not part of {}, {}",
                     cx.at(self.payload),
                     when(field.since(), field.until(), cx.release)
-                );
-                cx.violate(segment(name), "additionalProperties", message);
-            }
-            Err(_) => {
-                let message = format!(
-                    "unknown field \"{}\": not part of {}",
-                    truncate(name),
-                    cx.at(self.payload)
                 );
                 cx.violate(segment(name), "additionalProperties", message);
             }
