@@ -589,6 +589,86 @@ fn update_check_decodes_by_its_own_version() {
         .unwrap();
 }
 
+/// A version as a metric value: checked against the schema's semver pattern.
+#[derive(Metrics)]
+struct Build {
+    version: Version,
+}
+
+/// Version-like strings: numbers with and without leading zeros, many digits, pre-release
+/// and build identifiers, stray characters.
+fn version_like() -> impl Strategy<Value = String> {
+    let number = prop_oneof![
+        2 => Just("0".to_owned()),
+        1 => Just("00".to_owned()),
+        1 => Just("01".to_owned()),
+        6 => (1u64..1000).prop_map(|n| n.to_string()),
+        1 => Just("9999999999999999999".to_owned()),
+        1 => Just("10000000000000000000".to_owned()),
+        1 => Just("18446744073709551616".to_owned()),
+    ];
+    let identifier = prop_oneof![
+        4 => number.clone(),
+        4 => Just("beta".to_owned()),
+        1 => Just("0a".to_owned()),
+        1 => Just("-".to_owned()),
+        1 => Just("".to_owned()),
+        1 => Just("r\u{e9}".to_owned()),
+        1 => Just("x y".to_owned()),
+    ];
+    let dotted = |part: BoxedStrategy<String>, len: std::ops::Range<usize>| {
+        proptest::collection::vec(part, len).prop_map(|parts| parts.join("."))
+    };
+    let core = prop_oneof![
+        4 => dotted(number.clone().boxed(), 3..4),
+        1 => dotted(number.boxed(), 1..5),
+    ];
+    let noise = prop_oneof![
+        12 => Just(""),
+        1 => Just(" "),
+        1 => Just("\n"),
+        1 => Just("v"),
+    ];
+    (
+        core,
+        proptest::option::of(dotted(identifier.clone().boxed(), 1..3)),
+        proptest::option::of(dotted(identifier.boxed(), 1..3)),
+        noise,
+    )
+        .prop_map(|(core, pre, build, noise)| {
+            let mut text = core;
+            if let Some(pre) = pre {
+                text = format!("{text}-{pre}");
+            }
+            if let Some(build) = build {
+                text = format!("{text}+{build}");
+            }
+            match noise {
+                "v" => format!("v{text}"),
+                noise => format!("{text}{noise}"),
+            }
+        })
+}
+
+#[test]
+fn versions_are_checked_exactly_as_the_schema_pattern() {
+    let version = Version::new(1, 0, 0);
+    let accepted = std::cell::Cell::new(0);
+    runner(2000)
+        .run(&version_like(), |text| {
+            let bytes = format!(r#"{{"version": "{text}"}}"#).into_bytes();
+            let decoded = Build::decode(&version, &bytes);
+            if let Ok(decoded) = &decoded {
+                accepted.set(accepted.get() + 1);
+                prop_assert_eq!(decoded.value().version.to_string(), text.clone());
+            }
+            check_agreement::<Build>(&version, &bytes, decoded.map(|_| ()))
+        })
+        .unwrap();
+    // Both sides were exercised.
+    assert!((100..1900).contains(&accepted.get()), "{}", accepted.get());
+}
+
 // ----- the deliberate difference: duplicate keys -----
 
 #[test]
