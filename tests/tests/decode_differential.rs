@@ -653,9 +653,10 @@ fn version_like() -> impl Strategy<Value = String> {
 #[test]
 fn versions_are_checked_exactly_as_the_schema_pattern() {
     let version = Version::new(1, 0, 0);
-    let accepted = std::cell::Cell::new(0);
+    let (accepted, total) = (std::cell::Cell::new(0), std::cell::Cell::new(0));
     runner(2000)
         .run(&version_like(), |text| {
+            total.set(total.get() + 1);
             let bytes = format!(r#"{{"version": "{text}"}}"#).into_bytes();
             let decoded = Build::decode(&version, &bytes);
             if let Ok(decoded) = &decoded {
@@ -665,8 +666,12 @@ fn versions_are_checked_exactly_as_the_schema_pattern() {
             check_agreement::<Build>(&version, &bytes, decoded.map(|_| ()))
         })
         .unwrap();
-    // Both sides were exercised.
-    assert!((100..1900).contains(&accepted.get()), "{}", accepted.get());
+    // Both sides were exercised: each verdict on at least 5% of the cases.
+    let (accepted, total) = (accepted.get(), total.get());
+    assert!(
+        accepted * 20 > total && (total - accepted) * 20 > total,
+        "{accepted} of {total}"
+    );
 }
 
 // ----- the deliberate difference: duplicate keys -----
