@@ -256,19 +256,24 @@ pub(crate) fn decode_with<T: Metrics>(
     check_size(bytes, limits)?;
     let mut cx = DecodeCx::new(version, T::NAME, limits);
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-    let result = T::decode_metric(&mut cx, &mut deserializer);
-    let result = result.and_then(|value| deserializer.end().map(|()| value));
-    match result {
-        Ok(Some(value)) if cx.violations.is_empty() => Ok(Decoded {
-            value,
-            version: version.clone(),
-        }),
-        Ok(_) => Err(Violations(cx.violations)),
-        Err(error) => {
-            cx.fatal(&error);
-            Err(Violations(cx.violations))
-        }
-    }
+    // Matched in place, so that the (large) value is moved once, into `Decoded`.
+    let error = match T::decode_metric(&mut cx, &mut deserializer) {
+        Ok(value) => match deserializer.end() {
+            Ok(()) => match value {
+                Some(value) if cx.violations.is_empty() => {
+                    return Ok(Decoded {
+                        value,
+                        version: version.clone(),
+                    });
+                }
+                _ => return Err(Violations(cx.violations)),
+            },
+            Err(error) => error,
+        },
+        Err(error) => error,
+    };
+    cx.fatal(&error);
+    Err(Violations(cx.violations))
 }
 
 fn check_size(bytes: &[u8], limits: &Limits) -> Result<(), Violations> {
