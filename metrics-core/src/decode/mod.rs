@@ -266,7 +266,16 @@ pub(crate) fn decode_with<T: Metrics>(
                         version: version.clone(),
                     });
                 }
-                _ => return Err(Violations(cx.violations)),
+                Some(_) => return Err(Violations(cx.violations)),
+                None => {
+                    if cx.violations.is_empty() {
+                        // Only a type without generated decoding gets here.
+                        let message = format!("{} has no decoder", T::NAME);
+                        cx.violations
+                            .push(Violation::new(String::new(), "type", message));
+                    }
+                    return Err(Violations(cx.violations));
+                }
             },
             Err(error) => error,
         },
