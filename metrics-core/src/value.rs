@@ -9,7 +9,6 @@ use serde::de::Deserializer;
 use serde::ser::SerializeMap;
 
 use crate::decode::{self, DecodeCx};
-
 use crate::enums::{MetricEnum, variant_exists};
 use crate::schema::SchemaContext;
 use crate::types::{Bytes, InstallationId, Percent, Sha1Digest};
