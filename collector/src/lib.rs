@@ -12,12 +12,11 @@
 //! # Ok(()) }
 //! ```
 
-pub mod decode_stand_in;
 mod leaves;
 mod server;
 mod store;
 
-pub use decode_stand_in::{Limits, Violation, Violations};
 pub use leaves::{leaf_paths, leaf_values};
+pub use metrics_core::{Limits, Violation, Violations};
 pub use server::{Collector, serve, shutdown_signal};
 pub use store::{Accepted, DailyRow, Outcome, Rejected, RejectedRow, Store};

@@ -18,9 +18,9 @@ use metrics_core::{Model, Version};
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::decode_stand_in::{self as decode, Limits};
 use crate::leaves::{leaf_paths, leaf_values};
 use crate::store::{Accepted, Outcome, Rejected, Store};
+use metrics_core::Limits;
 
 /// The collector: the models it accepts, where it stores them, and its limits.
 #[derive(Clone, Debug)]
@@ -227,7 +227,7 @@ async fn handle(
         // The benchmark baseline: a 2xx without decoding or storing.
         return StatusCode::NO_CONTENT.into_response();
     }
-    let decoded = decode::decode(model, &version, &bytes, &app.limits);
+    let decoded = model.decode(&version, &bytes, &app.limits);
     let Some(store) = &app.store else {
         return match decoded {
             Ok(_) => StatusCode::NO_CONTENT.into_response(),

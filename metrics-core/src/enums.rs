@@ -35,6 +35,23 @@ pub trait MetricEnum: 'static {
     fn variant(&self) -> &'static Variant {
         &Self::variants()[self.variant_index()]
     }
+
+    /// The index in [`MetricEnum::variants`] of the variant named `name` (serialized name).
+    #[doc(hidden)]
+    fn variant_by_name(name: &str) -> Option<usize> {
+        Self::variants().iter().position(|v| v.name() == name)
+    }
+
+    /// The value of the variant at `index` in [`MetricEnum::variants`] (set by the derive;
+    /// decoding needs it).
+    #[doc(hidden)]
+    fn from_variant_index(index: usize) -> Option<Self>
+    where
+        Self: Sized,
+    {
+        let _ = index;
+        None
+    }
 }
 
 #[inline]

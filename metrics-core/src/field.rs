@@ -68,6 +68,7 @@ impl Availability {
 pub(crate) struct ValueKind {
     pub(crate) schema: fn(&mut SchemaContext) -> Schema,
     pub(crate) change_points: fn(&mut Vec<Version>),
+    pub(crate) nested_fields: fn() -> Option<&'static [Field]>,
 }
 
 /// One field of a `#[derive(Metrics)]` struct, in declaration order.
@@ -96,6 +97,7 @@ impl Field {
             value: ValueKind {
                 schema: T::metric_schema,
                 change_points: T::metric_change_points,
+                nested_fields: T::nested_fields,
             },
         }
     }

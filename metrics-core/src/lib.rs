@@ -31,6 +31,7 @@
 //! version without pre-release and build metadata: a `3.4.0-beta.2` client sends the
 //! fields added in 3.4.
 
+mod decode;
 pub mod diff;
 pub mod docs;
 mod enums;
@@ -49,6 +50,7 @@ pub mod cli;
 #[cfg(feature = "testing")]
 pub mod testing;
 
+pub use decode::{Decoded, Limits, Violation, Violations};
 pub use enums::MetricEnum;
 pub use field::{Availability, Field, Variant};
 pub use metrics::Metrics;
@@ -62,6 +64,9 @@ pub use version::{Release, Version, VersionError};
 /// What the derives' generated code calls. Not a public API.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::decode::{
+        DecodeCx, DecodeFields, FieldReader, decode_enum, decode_struct, decode_unsigned,
+    };
     pub use crate::enums::{enum_change_points, enum_schema, serialize_enum};
     pub use crate::metrics::{StructWriter, in_range};
     pub use crate::schema::{nested_schema, struct_change_points};

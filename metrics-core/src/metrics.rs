@@ -4,6 +4,7 @@ use schemars::Schema;
 use serde::Serializer;
 use serde::ser::SerializeStruct;
 
+use crate::decode::{self, Decoded, Limits, Violations};
 use crate::field::Field;
 use crate::schema;
 use crate::value::{MetricValue, Versioned};
@@ -41,6 +42,53 @@ pub trait Metrics: MetricValue + Sized + 'static {
     /// The JSON Schema (draft 2020-12) of the payload `version` sends.
     fn schema_at(version: &Version) -> Schema {
         schema::root_schema::<Self>(version)
+    }
+
+    /// Decodes and validates a payload sent by `version`, with the default [`Limits`].
+    ///
+    /// Accepts exactly what `Self::schema_at(version)` allows (and rejects duplicate keys);
+    /// otherwise returns every violation found, each with a JSON pointer, the rule and
+    /// the version context. See [`Decoded`] for telling absent fields from zero.
+    ///
+    /// ```
+    /// use metrics_core::{Metrics, Version};
+    ///
+    /// #[derive(Metrics, Debug)]
+    /// struct Stats {
+    ///     projects: u64,
+    ///     #[since("3.4")]
+    ///     tenants: u64,
+    /// }
+    ///
+    /// let v32 = Version::parse("3.2").unwrap();
+    /// let ok = Stats::decode(&v32, br#"{"projects": 3}"#).unwrap();
+    /// assert!(ok.is_absent("/tenants"));
+    ///
+    /// let err = Stats::decode(&v32, br#"{"projects": 3, "tenants": 0}"#).unwrap_err();
+    /// assert_eq!(
+    ///     err.to_string(),
+    ///     "`/tenants`: not part of stats 3.2.0, added in 3.4.0 [additionalProperties]"
+    /// );
+    /// ```
+    fn decode(version: &Version, bytes: &[u8]) -> Result<Decoded<Self>, Violations> {
+        decode::decode_with(version, bytes, &Limits::default())
+    }
+
+    /// [`Metrics::decode`] within `limits`.
+    fn decode_with(
+        version: &Version,
+        bytes: &[u8],
+        limits: &Limits,
+    ) -> Result<Decoded<Self>, Violations> {
+        decode::decode_with(version, bytes, limits)
+    }
+
+    /// Decodes a payload that names its version in its top-level `"version"` field (the
+    /// update-check envelope): that field is read first, then the payload is decoded and
+    /// validated for that version. A missing or malformed version is a violation at
+    /// `/version`.
+    fn decode_self_versioned(bytes: &[u8], limits: &Limits) -> Result<Decoded<Self>, Violations> {
+        decode::decode_self_versioned("version", bytes, limits)
     }
 }
 

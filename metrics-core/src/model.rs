@@ -2,6 +2,7 @@
 
 use schemars::Schema;
 
+use crate::decode::{Limits, Violations};
 use crate::field::Field;
 use crate::metrics::Metrics;
 use crate::version::Version;
@@ -15,7 +16,13 @@ pub struct Model {
     versions: fn() -> Vec<Version>,
     schema_at: fn(&Version) -> Schema,
     example: Option<fn(&Version) -> serde_json::Value>,
+    decode: fn(&Version, &[u8], &Limits) -> Result<serde_json::Value, Violations>,
+    decode_self_versioned: fn(&[u8], &Limits) -> Result<VersionedValue, Violations>,
 }
+
+/// A payload accepted by [`Model::decode_self_versioned`]: its version, and the payload as
+/// that version sends it.
+pub type VersionedValue = (Version, serde_json::Value);
 
 impl Model {
     /// The model of `T`.
@@ -27,6 +34,15 @@ impl Model {
             versions: T::versions,
             schema_at: T::schema_at,
             example: None,
+            decode: |version, bytes, limits| {
+                let decoded = T::decode_with(version, bytes, limits)?;
+                Ok(to_value(decoded.value(), version))
+            },
+            decode_self_versioned: |bytes, limits| {
+                let decoded = T::decode_self_versioned(bytes, limits)?;
+                let value = to_value(decoded.value(), decoded.version());
+                Ok((decoded.version().clone(), value))
+            },
         }
     }
 
@@ -66,6 +82,33 @@ impl Model {
     pub fn schema_at(&self, version: &Version) -> Schema {
         (self.schema_at)(version)
     }
+
+    /// Decodes and validates a payload sent by `version` (see [`Metrics::decode_with`]):
+    /// the accepted payload as that version sends it (absent fields are not in it).
+    pub fn decode(
+        &self,
+        version: &Version,
+        bytes: &[u8],
+        limits: &Limits,
+    ) -> Result<serde_json::Value, Violations> {
+        (self.decode)(version, bytes, limits)
+    }
+
+    /// Decodes a payload that names its version in its top-level `"version"` field (see
+    /// [`Metrics::decode_self_versioned`]): the version, and the accepted payload.
+    pub fn decode_self_versioned(
+        &self,
+        bytes: &[u8],
+        limits: &Limits,
+    ) -> Result<VersionedValue, Violations> {
+        (self.decode_self_versioned)(bytes, limits)
+    }
+}
+
+/// A decoded value as `version` sends it. Serializing an accepted value cannot fail: every
+/// enum variant in it exists at the version.
+fn to_value<T: Metrics>(value: &T, version: &Version) -> serde_json::Value {
+    serde_json::to_value(value.at(version)).unwrap_or(serde_json::Value::Null)
 }
 
 impl std::fmt::Debug for Model {

@@ -8,7 +8,8 @@ use serde::Serializer;
 use sha1::Digest as _;
 
 /// The pattern of a semver version string, as the schema of a [`crate::Version`] value.
-pub(crate) const SEMVER_PATTERN: &str = "^(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)(-(0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*)(\\.(0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*))*)?(\\+[0-9a-zA-Z-]+(\\.[0-9a-zA-Z-]+)*)?$";
+/// Numbers have at most 19 digits, so that every version the pattern allows fits `u64`.
+pub(crate) const SEMVER_PATTERN: &str = "^(0|[1-9][0-9]{0,18})\\.(0|[1-9][0-9]{0,18})\\.(0|[1-9][0-9]{0,18})(-(0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*)(\\.(0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*))*)?(\\+[0-9a-zA-Z-]+(\\.[0-9a-zA-Z-]+)*)?$";
 
 /// A percentage, finite and within `0..=100` (the "% of CPU" kind of metric).
 #[derive(Clone, Copy, PartialEq, PartialOrd, Debug, Default)]
@@ -61,6 +62,14 @@ impl serde::Serialize for Percent {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for Percent {
+    /// A finite number from 0 to 100.
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = f64::deserialize(deserializer)?;
+        Percent::new(value).map_err(serde::de::Error::custom)
+    }
+}
+
 /// A size in bytes (memory in use, database size), serialized as an integer.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Default)]
 pub struct Bytes(pub u64);
@@ -75,6 +84,25 @@ impl Bytes {
 impl serde::Serialize for Bytes {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_u64(self.0)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Bytes {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        u64::deserialize(deserializer).map(Bytes)
+    }
+}
+
+/// Parses a string with `FromStr`, borrowing it from the input when possible.
+struct FromStrVisitor<T>(&'static str, std::marker::PhantomData<T>);
+
+impl<T: FromStr<Err = ParseIdError>> serde::de::Visitor<'_> for FromStrVisitor<T> {
+    type Value = T;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0)
+    }
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<T, E> {
+        v.parse().map_err(E::custom)
     }
 }
 
@@ -176,6 +204,15 @@ impl serde::Serialize for Sha1Digest {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for Sha1Digest {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_str(FromStrVisitor(
+            "a SHA-1 digest (40 lowercase hex digits)",
+            std::marker::PhantomData,
+        ))
+    }
+}
+
 /// The random GUID that identifies an installation (not a person): created once at install
 /// time, sent with every update check. Lowercase hyphenated form.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -245,6 +282,15 @@ impl serde::Serialize for InstallationId {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for InstallationId {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_str(FromStrVisitor(
+            "an installation id (a lowercase hyphenated UUID)",
+            std::marker::PhantomData,
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -282,6 +328,22 @@ mod tests {
                 .is_err()
         );
         assert!("a9993e".parse::<Sha1Digest>().is_err());
+        assert_eq!(
+            serde_json::from_str::<Sha1Digest>("\"a9993e364706816aba3e25717850c26c9cd0d89d\"")
+                .unwrap(),
+            digest
+        );
+        assert!(serde_json::from_str::<Sha1Digest>("\"a9993e\"").is_err());
+    }
+
+    #[test]
+    fn plain_deserialize_checks_ranges() {
+        assert_eq!(serde_json::from_str::<Percent>("12.5").unwrap().get(), 12.5);
+        assert!(serde_json::from_str::<Percent>("100.5").is_err());
+        assert_eq!(serde_json::from_str::<Bytes>("7").unwrap(), Bytes(7));
+        let id = "7c9e6679-7425-40de-944b-e07fc1f90ae7";
+        let parsed: InstallationId = serde_json::from_str(&format!("\"{id}\"")).unwrap();
+        assert_eq!(parsed.to_string(), id);
     }
 
     #[test]

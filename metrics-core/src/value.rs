@@ -5,8 +5,10 @@ use std::time::Duration;
 
 use schemars::Schema;
 use serde::Serializer;
+use serde::de::Deserializer;
 use serde::ser::SerializeMap;
 
+use crate::decode::{self, DecodeCx};
 use crate::enums::{MetricEnum, variant_exists};
 use crate::schema::SchemaContext;
 use crate::types::{Bytes, InstallationId, Percent, Sha1Digest};
@@ -43,6 +45,40 @@ pub trait MetricValue {
         release: Release,
         serializer: S,
     ) -> Result<S::Ok, S::Error>;
+
+    /// Reads a value as sent at `cx.release()`, validating it against this type's schema
+    /// at that release: `Ok(None)` when a violation was recorded in `cx`, `Err` on
+    /// malformed JSON or a limit. Implemented for every metric type and by the derives.
+    #[doc(hidden)]
+    fn decode_metric<'de, D: Deserializer<'de>>(
+        cx: &mut DecodeCx<'_>,
+        deserializer: D,
+    ) -> Result<Option<Self>, D::Error>
+    where
+        Self: Sized,
+    {
+        let _ = cx;
+        let _ = deserializer;
+        Err(serde::de::Error::custom(
+            "this metric type cannot be decoded: derive it with #[derive(Metrics)]",
+        ))
+    }
+
+    /// The placeholder a decoded struct holds for a field its version does not have.
+    #[doc(hidden)]
+    fn absent_value() -> Option<Self>
+    where
+        Self: Sized,
+    {
+        None
+    }
+
+    /// The fields of a nested `#[derive(Metrics)]` struct (through `Option`), for
+    /// [`crate::Decoded::is_absent`].
+    #[doc(hidden)]
+    fn nested_fields() -> Option<&'static [crate::Field]> {
+        None
+    }
 }
 
 /// A value seen at one release: the `serde::Serialize` view that [`crate::Metrics::at`]
@@ -98,6 +134,16 @@ macro_rules! unsigned_metric {
             fn serialize_metric<S: Serializer>(&self, _: Release, serializer: S) -> Result<S::Ok, S::Error> {
                 serializer.serialize_u64(*self as u64)
             }
+
+            #[inline]
+            fn decode_metric<'de, D: Deserializer<'de>>(cx: &mut DecodeCx<'_>, deserializer: D) -> Result<Option<Self>, D::Error> {
+                // The range check makes the cast exact.
+                Ok(decode::decode_unsigned(cx, deserializer, <$ty>::MAX as u64)?.map(|v| v as $ty))
+            }
+
+            fn absent_value() -> Option<Self> {
+                Some(0)
+            }
         }
     )*};
 }
@@ -106,7 +152,7 @@ unsigned_metric!(u8, u16, u32, u64, usize);
 
 /// Plain values that serialize the same at every release, through their `Serialize` impl.
 macro_rules! plain_metric {
-    ($($ty:ty => $schema:expr),* $(,)?) => {$(
+    ($($ty:ty => $schema:expr, decode: |$cx:ident, $de:ident| $decode:expr, absent: $absent:expr;)*) => {$(
         impl MetricValue for $ty {
             fn metric_schema(_: &mut SchemaContext) -> Schema {
                 $schema
@@ -116,40 +162,79 @@ macro_rules! plain_metric {
             fn serialize_metric<S: Serializer>(&self, _: Release, serializer: S) -> Result<S::Ok, S::Error> {
                 serde::Serialize::serialize(self, serializer)
             }
+
+            #[inline]
+            fn decode_metric<'de, D: Deserializer<'de>>($cx: &mut DecodeCx<'_>, $de: D) -> Result<Option<Self>, D::Error> {
+                $decode
+            }
+
+            fn absent_value() -> Option<Self> {
+                Some($absent)
+            }
         }
     )*};
 }
 
 plain_metric! {
     bool => schemars::json_schema!({ "type": "boolean" }),
+        decode: |cx, de| decode::decode_bool(cx, de),
+        absent: false;
     Percent => schemars::json_schema!({
         "type": "number",
         "minimum": 0,
         "maximum": 100,
         "$comment": "a percentage, 0 to 100"
     }),
+        decode: |cx, de| Ok(decode::decode_percent(cx, de)?.and_then(|v| Percent::new(v).ok())),
+        absent: Percent::default();
     Bytes => schemars::json_schema!({
         "type": "integer",
         "minimum": 0,
         "maximum": u64::MAX,
         "$comment": "a size in bytes"
     }),
+        decode: |cx, de| Ok(decode::decode_unsigned(cx, de, u64::MAX)?.map(Bytes)),
+        absent: Bytes(0);
     Sha1Digest => schemars::json_schema!({
         "type": "string",
         "pattern": Sha1Digest::PATTERN,
         "$comment": "a SHA-1 digest, 40 lowercase hexadecimal digits"
     }),
+        decode: |cx, de| decode::decode_pattern(
+            cx,
+            de,
+            "a SHA-1 digest (40 lowercase hex digits)",
+            Sha1Digest::PATTERN,
+            |s| s.parse().ok(),
+        ),
+        absent: Sha1Digest::default();
     InstallationId => schemars::json_schema!({
         "type": "string",
         "format": "uuid",
         "pattern": InstallationId::PATTERN,
         "$comment": "a random installation GUID, lowercase hyphenated"
     }),
+        decode: |cx, de| decode::decode_pattern(
+            cx,
+            de,
+            "an installation id (a lowercase hyphenated UUID)",
+            InstallationId::PATTERN,
+            |s| s.parse().ok(),
+        ),
+        absent: InstallationId::from(uuid::Uuid::nil());
     Version => schemars::json_schema!({
         "type": "string",
         "pattern": crate::types::SEMVER_PATTERN,
         "$comment": "a product version, semver"
     }),
+        decode: |cx, de| decode::decode_pattern(
+            cx,
+            de,
+            "a semver version (MAJOR.MINOR.PATCH)",
+            crate::types::SEMVER_PATTERN,
+            decode::strict_version,
+        ),
+        absent: Version::new(0, 0, 0);
 }
 
 impl MetricValue for Duration {
@@ -169,6 +254,18 @@ impl MetricValue for Duration {
         serializer: S,
     ) -> Result<S::Ok, S::Error> {
         serializer.serialize_u64(crate::types::duration_millis(self))
+    }
+
+    #[inline]
+    fn decode_metric<'de, D: Deserializer<'de>>(
+        cx: &mut DecodeCx<'_>,
+        deserializer: D,
+    ) -> Result<Option<Self>, D::Error> {
+        Ok(decode::decode_unsigned(cx, deserializer, u64::MAX)?.map(Duration::from_millis))
+    }
+
+    fn absent_value() -> Option<Self> {
+        Some(Duration::ZERO)
     }
 }
 
@@ -194,6 +291,22 @@ impl<T: MetricValue> MetricValue for Option<T> {
             Some(value) => serializer.serialize_some(&Versioned::at_release(value, release)),
             None => serializer.serialize_none(),
         }
+    }
+
+    #[inline]
+    fn decode_metric<'de, D: Deserializer<'de>>(
+        cx: &mut DecodeCx<'_>,
+        deserializer: D,
+    ) -> Result<Option<Self>, D::Error> {
+        decode::decode_option::<D, T>(cx, deserializer)
+    }
+
+    fn absent_value() -> Option<Self> {
+        Some(None)
+    }
+
+    fn nested_fields() -> Option<&'static [crate::Field]> {
+        T::nested_fields()
     }
 }
 
@@ -234,5 +347,16 @@ impl<K: MetricEnum + MetricValue + Ord, V: MetricValue> MetricValue for BTreeMap
             )?;
         }
         map.end()
+    }
+
+    fn decode_metric<'de, D: Deserializer<'de>>(
+        cx: &mut DecodeCx<'_>,
+        deserializer: D,
+    ) -> Result<Option<Self>, D::Error> {
+        decode::decode_map::<D, K, V>(cx, deserializer)
+    }
+
+    fn absent_value() -> Option<Self> {
+        Some(BTreeMap::new())
     }
 }

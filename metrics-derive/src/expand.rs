@@ -7,6 +7,8 @@ use syn::Ident;
 use crate::ast::{Body, Container, Field, Variant};
 use crate::version::VersionLit;
 
+mod decode;
+
 fn option_version(version: &Option<VersionLit>) -> TokenStream {
     match version {
         Some(v) => {
@@ -52,26 +54,7 @@ fn expand_struct(container: &Container, fields: &[Field]) -> TokenStream {
         }
     });
 
-    // Which fields exist at `release`, from constants: the optimizer folds the ungated ones.
-    let present = fields
-        .iter()
-        .map(|field| match (&field.attrs.since, &field.attrs.until) {
-            (None, None) => quote!(true),
-            (since, until) => {
-                let since = since
-                    .as_ref()
-                    .map(release)
-                    .unwrap_or_else(|| quote!(::metrics_core::Release::new(0, 0, 0)));
-                let until = match until {
-                    Some(until) => {
-                        let until = release(until);
-                        quote!(::core::option::Option::Some(#until))
-                    }
-                    None => quote!(::core::option::Option::None),
-                };
-                quote!(::metrics_core::__private::in_range(__release, #since, #until))
-            }
-        });
+    let present = present_flags(fields);
     let writes = fields.iter().enumerate().map(|(index, field)| {
         let member = field.ident;
         let key = &field.key;
@@ -124,6 +107,9 @@ fn expand_struct(container: &Container, fields: &[Field]) -> TokenStream {
         })
     });
 
+    let decode_value_items = decode::struct_value_items(fields);
+    let decode_impl = decode::struct_decode_impl(container, fields);
+
     quote! {
         #[automatically_derived]
         impl ::metrics_core::Metrics for #ident {
@@ -167,10 +153,39 @@ fn expand_struct(container: &Container, fields: &[Field]) -> TokenStream {
                 #(#writes)*
                 __writer.end()
             }
+
+            #decode_value_items
         }
+
+        #decode_impl
 
         #(#nesting_checks)*
     }
+}
+
+/// Whether each field exists at `__release`, from constants: `true` for ungated fields, so
+/// that the optimizer folds them away.
+fn present_flags(fields: &[Field]) -> Vec<TokenStream> {
+    fields
+        .iter()
+        .map(|field| match (&field.attrs.since, &field.attrs.until) {
+            (None, None) => quote!(true),
+            (since, until) => {
+                let since = since
+                    .as_ref()
+                    .map(release)
+                    .unwrap_or_else(|| quote!(::metrics_core::Release::new(0, 0, 0)));
+                let until = match until {
+                    Some(until) => {
+                        let until = release(until);
+                        quote!(::core::option::Option::Some(#until))
+                    }
+                    None => quote!(::core::option::Option::None),
+                };
+                quote!(::metrics_core::__private::in_range(__release, #since, #until))
+            }
+        })
+        .collect()
 }
 
 fn ty_span(field: &Field) -> proc_macro2::Span {
@@ -205,6 +220,9 @@ fn expand_enum(container: &Container, variants: &[Variant]) -> TokenStream {
         quote!(#ident::#variant_ident => #index)
     });
 
+    let decode_value_items = decode::enum_value_items(variants);
+    let decode_trait_items = decode::enum_trait_items(variants);
+
     quote! {
         #[automatically_derived]
         impl ::metrics_core::MetricEnum for #ident {
@@ -222,6 +240,8 @@ fn expand_enum(container: &Container, variants: &[Variant]) -> TokenStream {
                     #(#arms,)*
                 }
             }
+
+            #decode_trait_items
         }
 
         #[automatically_derived]
@@ -242,6 +262,8 @@ fn expand_enum(container: &Container, variants: &[Variant]) -> TokenStream {
             ) -> ::core::result::Result<__S::Ok, __S::Error> {
                 ::metrics_core::__private::serialize_enum(self, __release, __serializer)
             }
+
+            #decode_value_items
         }
     }
 }

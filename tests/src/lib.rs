@@ -1,15 +1,16 @@
 //! Shared fixtures of the integration tests and benchmarks: the reference sample as a plain
-//! `#[derive(Serialize)]` struct, the baseline `at(v)` is measured against.
+//! `#[derive(Serialize, Deserialize)]` struct, the baseline `at(v)` and `decode` are
+//! measured against.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
 
 use metrics_core::{Bytes, Percent, Sha1Digest};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The reference usage statistics with the same fields and value types, serialized by plain
 /// serde derive: no gating. Its JSON equals the newest version's payload.
-#[derive(Serialize)]
+#[derive(Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PlainStatistics {
     pub environments: u64,
@@ -24,7 +25,7 @@ pub struct PlainStatistics {
     pub channels: u64,
     pub multi_tenancy: PlainTenancy,
     pub certificates: u64,
-    #[serde(serialize_with = "millis")]
+    #[serde(serialize_with = "millis", deserialize_with = "from_millis")]
     pub time_to_first_deployment: Option<Duration>,
     pub uses_lets_encrypt: bool,
     pub uses_guest_account: bool,
@@ -34,27 +35,27 @@ pub struct PlainStatistics {
     pub workers: u64,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Deserialize)]
 pub struct PlainReleases {
     pub releases: u64,
     pub deployments: u64,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PlainTenancy {
     pub tenants: u64,
     pub tenant_tags: u64,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PlainAccounts {
     pub azure_accounts: u64,
     pub aws_accounts: u64,
 }
 
-#[derive(Serialize, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Serialize, Deserialize, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 #[serde(rename_all = "kebab-case")]
 pub enum PlainStep {
     DeployPackage,
@@ -68,7 +69,7 @@ pub enum PlainStep {
     Other,
 }
 
-#[derive(Serialize, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Serialize, Deserialize, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 #[serde(rename_all = "kebab-case")]
 pub enum PlainCommunityStep {
     Notification,
@@ -83,6 +84,10 @@ fn millis<S: serde::Serializer>(value: &Option<Duration>, s: S) -> Result<S::Ok,
         Some(d) => s.serialize_some(&u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),
         None => s.serialize_none(),
     }
+}
+
+fn from_millis<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
+    Ok(Option::<u64>::deserialize(d)?.map(Duration::from_millis))
 }
 
 /// The reference sample, copied field by field into the plain struct.

@@ -1,4 +1,5 @@
-//! `at(v)` allocates nothing besides the output buffer, and matches plain serde byte for byte.
+//! `at(v)` allocates nothing besides the output buffer, and matches plain serde byte for byte;
+//! `decode` allocates no more than plain serde.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
@@ -59,4 +60,26 @@ fn the_newest_payload_equals_plain_serde_byte_for_byte() {
     let ours = serde_json::to_string(&stats.at(&Version::parse("2018.2.2").unwrap())).unwrap();
     let plain = serde_json::to_string(&metrics_tests::plain_sample()).unwrap();
     assert_eq!(ours, plain);
+}
+
+#[test]
+fn decoding_allocates_no_more_than_plain_serde() {
+    let version = Version::parse("2018.2.2").unwrap();
+    let bytes = serde_json::to_vec(&schema::sample_statistics().at(&version)).unwrap();
+
+    let before = allocations();
+    let plain: metrics_tests::PlainStatistics = serde_json::from_slice(&bytes).unwrap();
+    let plain_allocations = allocations() - before;
+
+    let before = allocations();
+    let decoded = schema::UsageStatistics::decode(&version, &bytes);
+    let ours = allocations() - before;
+
+    assert!(decoded.is_ok());
+    // Only the maps' nodes: no Value tree, no key strings, no violation list.
+    assert_eq!(ours, plain_allocations);
+    assert_eq!(
+        ours,
+        plain.deployment_steps.len().min(1) + plain.community_steps.len().min(1)
+    );
 }

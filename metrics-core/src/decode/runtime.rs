@@ -1,0 +1,1020 @@
+//! The runtime the derives' generated code calls: one `DeserializeSeed` per metric type,
+//! validating while serde_json reads, and the struct field reader.
+
+use std::fmt;
+
+use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+use super::{Limits, Violation, segment, truncate};
+use crate::enums::MetricEnum;
+use crate::field::Field;
+use crate::metrics::Metrics;
+use crate::value::MetricValue;
+use crate::version::{Release, Version};
+
+/// The state of one decode: the version, the limits, the violations found so far.
+#[doc(hidden)]
+pub struct DecodeCx<'v> {
+    version: &'v Version,
+    release: Release,
+    payload: &'static str,
+    limits: Limits,
+    depth: usize,
+    pub(super) violations: Vec<Violation>,
+    /// Whether the violation of a fatal error (syntax, limit) has been recorded.
+    fatal_recorded: bool,
+}
+
+impl<'v> DecodeCx<'v> {
+    pub(super) fn new(version: &'v Version, payload: &'static str, limits: &Limits) -> Self {
+        DecodeCx {
+            version,
+            release: version.release(),
+            payload,
+            limits: *limits,
+            depth: 0,
+            violations: Vec::new(),
+            fatal_recorded: false,
+        }
+    }
+
+    /// The release being decoded for.
+    #[inline]
+    pub fn release(&self) -> Release {
+        self.release
+    }
+
+    /// Records a violation at `pointer`, relative to the value being read.
+    #[cold]
+    fn violate(&mut self, pointer: String, rule: &'static str, message: String) {
+        self.violations.push(Violation::new(pointer, rule, message));
+    }
+
+    /// Prefixes `/key` to the pointers of the violations recorded since `since`.
+    #[cold]
+    fn prefix(&mut self, since: usize, key: &str) {
+        let head = segment(key);
+        for violation in &mut self.violations[since..] {
+            violation.pointer.insert_str(0, &head);
+        }
+    }
+
+    /// Records the violation of a fatal error, once: the innermost reader that sees the
+    /// error records it, the outer ones only prefix their key.
+    #[cold]
+    pub(super) fn fatal<E: fmt::Display>(&mut self, error: &E) {
+        if !self.fatal_recorded {
+            self.fatal_recorded = true;
+            self.violate(String::new(), "syntax", format!("malformed JSON: {error}"));
+        }
+    }
+
+    /// A fatal limit violation: recorded, and an error to stop reading.
+    #[cold]
+    fn limit<E: de::Error>(&mut self, message: String) -> E {
+        self.fatal_recorded = true;
+        self.violate(String::new(), "limit", message);
+        E::custom("limit exceeded")
+    }
+
+    #[inline]
+    fn enter<E: de::Error>(&mut self) -> Result<(), E> {
+        self.depth += 1;
+        if self.depth > self.limits.max_depth {
+            let message = format!(
+                "nested deeper than the limit of {} levels",
+                self.limits.max_depth
+            );
+            return Err(self.limit(message));
+        }
+        Ok(())
+    }
+
+    #[inline]
+    fn leave(&mut self) {
+        self.depth -= 1;
+    }
+
+    #[inline]
+    fn count_entry<E: de::Error>(&mut self, entries: &mut usize) -> Result<(), E> {
+        *entries += 1;
+        if *entries > self.limits.max_map_entries {
+            let message = format!(
+                "more than {} entries, the limit",
+                self.limits.max_map_entries
+            );
+            return Err(self.limit(message));
+        }
+        Ok(())
+    }
+
+    /// "usage-statistics 3.2.0": what the payload is checked against.
+    fn at(&self, payload: &str) -> String {
+        format!("{payload} {}", self.version)
+    }
+}
+
+/// Reads a value of type `T` with [`MetricValue::decode_metric`].
+struct Seed<'a, 'v, T> {
+    cx: &'a mut DecodeCx<'v>,
+    _marker: std::marker::PhantomData<fn() -> T>,
+}
+
+impl<'a, 'v, T> Seed<'a, 'v, T> {
+    fn new(cx: &'a mut DecodeCx<'v>) -> Self {
+        Seed {
+            cx,
+            _marker: std::marker::PhantomData,
+        }
+    }
+}
+
+impl<'de, T: MetricValue> DeserializeSeed<'de> for Seed<'_, '_, T> {
+    type Value = Option<T>;
+    #[inline]
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<Option<T>, D::Error> {
+        T::decode_metric(self.cx, deserializer)
+    }
+}
+
+/// Reads the value of a map entry as `T`, prefixing `key` to the pointers of what it finds.
+#[inline]
+fn entry_value<'de, A: MapAccess<'de>, T: MetricValue>(
+    cx: &mut DecodeCx<'_>,
+    map: &mut A,
+    key: &str,
+) -> Result<Option<T>, A::Error> {
+    let since = cx.violations.len();
+    match map.next_value_seed(Seed::<T>::new(cx)) {
+        Ok(value) => {
+            if cx.violations.len() > since {
+                cx.prefix(since, key);
+            }
+            Ok(value)
+        }
+        Err(error) => {
+            cx.fatal(&error);
+            cx.prefix(since, key);
+            Err(error)
+        }
+    }
+}
+
+/// Skips the value of the entry `key`.
+fn skip_value<'de, A: MapAccess<'de>>(
+    cx: &mut DecodeCx<'_>,
+    map: &mut A,
+    key: &str,
+) -> Result<(), A::Error> {
+    let since = cx.violations.len();
+    map.next_value_seed(Skip(cx)).inspect_err(|error| {
+        cx.fatal(error);
+        cx.prefix(since, key);
+    })
+}
+
+/// Skips a value nobody will read (under an unknown or gated key, or of the wrong type),
+/// within the depth and entry limits.
+struct Skip<'a, 'v>(&'a mut DecodeCx<'v>);
+
+impl<'de> DeserializeSeed<'de> for Skip<'_, '_> {
+    type Value = ();
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Skip<'_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_str<E>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let cx = self.0;
+        cx.enter()?;
+        let mut entries = 0;
+        while map.next_key::<IgnoredAny>()?.is_some() {
+            cx.count_entry(&mut entries)?;
+            map.next_value_seed(Skip(cx))?;
+        }
+        cx.leave();
+        Ok(())
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let cx = self.0;
+        cx.enter()?;
+        let mut entries = 0;
+        loop {
+            cx.count_entry(&mut entries)?;
+            if seq.next_element_seed(Skip(cx))?.is_none() {
+                break;
+            }
+        }
+        cx.leave();
+        Ok(())
+    }
+}
+
+/// What a JSON value is, for "expected X, found Y" messages.
+#[derive(Clone, Copy)]
+enum Found<'a> {
+    Bool(bool),
+    Unsigned(u64),
+    Signed(i64),
+    Float(f64),
+    Str(&'a str),
+    Null,
+    Object,
+    Array,
+}
+
+impl fmt::Display for Found<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Found::Bool(b) => write!(f, "the boolean {b}"),
+            Found::Unsigned(n) => write!(f, "the number {n}"),
+            Found::Signed(n) => write!(f, "the number {n}"),
+            // An integral float is shown exactly (2^64, not 18446744073709552000).
+            Found::Float(n) if n.fract() == 0.0 && n.abs() < 1e38 => {
+                write!(f, "the number {}", *n as i128)
+            }
+            Found::Float(n) => write!(f, "the number {n}"),
+            Found::Str(s) => write!(f, "the string \"{}\"", truncate(s)),
+            Found::Null => f.write_str("null"),
+            Found::Object => f.write_str("an object"),
+            Found::Array => f.write_str("an array"),
+        }
+    }
+}
+
+/// The visitor of one scalar kind: `accept` gets each JSON value and returns the decoded
+/// value, or records a violation and returns `None`. Objects and arrays are type errors,
+/// skipped within the limits.
+trait Scalar: Sized {
+    type Out;
+    /// "an integer from 0 to 255", for type errors.
+    fn expected(&self) -> String;
+    fn accept(self, cx: &mut DecodeCx<'_>, found: Found<'_>) -> Option<Self::Out>;
+}
+
+struct ScalarVisitor<'a, 'v, S> {
+    cx: &'a mut DecodeCx<'v>,
+    scalar: S,
+}
+
+fn type_error<S: Scalar>(cx: &mut DecodeCx<'_>, scalar: &S, found: Found<'_>) {
+    let message = format!("expected {}, found {found}", scalar.expected());
+    cx.violate(String::new(), "type", message);
+}
+
+impl<'de, S: Scalar> Visitor<'de> for ScalarVisitor<'_, '_, S> {
+    type Value = Option<S::Out>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.scalar.expected())
+    }
+    #[inline]
+    fn visit_bool<E>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(self.scalar.accept(self.cx, Found::Bool(v)))
+    }
+    #[inline]
+    fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(self.scalar.accept(self.cx, Found::Signed(v)))
+    }
+    #[inline]
+    fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(self.scalar.accept(self.cx, Found::Unsigned(v)))
+    }
+    #[inline]
+    fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(self.scalar.accept(self.cx, Found::Float(v)))
+    }
+    #[inline]
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(self.scalar.accept(self.cx, Found::Str(v)))
+    }
+    #[inline]
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(self.scalar.accept(self.cx, Found::Null))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        type_error(self.cx, &self.scalar, Found::Object);
+        Skip(self.cx).visit_map(map)?;
+        Ok(None)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        type_error(self.cx, &self.scalar, Found::Array);
+        Skip(self.cx).visit_seq(seq)?;
+        Ok(None)
+    }
+}
+
+#[inline]
+fn scalar<'de, D: de::Deserializer<'de>, S: Scalar>(
+    cx: &mut DecodeCx<'_>,
+    deserializer: D,
+    scalar: S,
+) -> Result<Option<S::Out>, D::Error> {
+    deserializer.deserialize_any(ScalarVisitor { cx, scalar })
+}
+
+/// `type: integer, minimum: 0, maximum: max`, exactly as JSON Schema compares numbers: an
+/// integral float (`3.0`, `1e3`) is an integer.
+struct Unsigned {
+    max: u64,
+}
+
+impl Scalar for Unsigned {
+    type Out = u64;
+    fn expected(&self) -> String {
+        format!("an integer from 0 to {}", self.max)
+    }
+    #[inline(always)]
+    fn accept(self, cx: &mut DecodeCx<'_>, found: Found<'_>) -> Option<u64> {
+        match found {
+            Found::Unsigned(v) if v <= self.max => Some(v),
+            _ => self.accept_slow(cx, found),
+        }
+    }
+}
+
+impl Unsigned {
+    #[cold]
+    #[inline(never)]
+    fn accept_slow(self, cx: &mut DecodeCx<'_>, found: Found<'_>) -> Option<u64> {
+        let value = match found {
+            Found::Unsigned(v) => v,
+            Found::Signed(_) => {
+                // serde_json yields i64 only for negative integers.
+                cx.violate(
+                    String::new(),
+                    "minimum",
+                    format!("{found} is below the minimum of 0"),
+                );
+                return None;
+            }
+            Found::Float(v) if v.fract() == 0.0 => {
+                if v < 0.0 {
+                    let message = format!("{found} is below the minimum of 0");
+                    cx.violate(String::new(), "minimum", message);
+                    return None;
+                }
+                // 2^64 and above are past every maximum; below it the cast is exact.
+                if v >= 18_446_744_073_709_551_616.0 {
+                    let message = format!("{found} is above the maximum of {}", self.max);
+                    cx.violate(String::new(), "maximum", message);
+                    return None;
+                }
+                v as u64
+            }
+            _ => {
+                type_error(cx, &self, found);
+                return None;
+            }
+        };
+        if value > self.max {
+            let message = format!("{found} is above the maximum of {}", self.max);
+            cx.violate(String::new(), "maximum", message);
+            return None;
+        }
+        Some(value)
+    }
+}
+
+/// `type: number, minimum: 0, maximum: 100`.
+struct PercentNumber;
+
+impl Scalar for PercentNumber {
+    type Out = f64;
+    fn expected(&self) -> String {
+        "a percentage, a number from 0 to 100".to_owned()
+    }
+    #[inline]
+    fn accept(self, cx: &mut DecodeCx<'_>, found: Found<'_>) -> Option<f64> {
+        let value = match found {
+            Found::Unsigned(v) => v as f64,
+            Found::Signed(v) => v as f64,
+            Found::Float(v) => v,
+            _ => {
+                type_error(cx, &self, found);
+                return None;
+            }
+        };
+        // u64 and i64 past 2^53 round, but never onto the range's bounds.
+        if value < 0.0 {
+            cx.violate(
+                String::new(),
+                "minimum",
+                format!("{found} is below the minimum of 0"),
+            );
+            None
+        } else if value > 100.0 {
+            cx.violate(
+                String::new(),
+                "maximum",
+                format!("{found} is above the maximum of 100"),
+            );
+            None
+        } else {
+            Some(value)
+        }
+    }
+}
+
+struct Boolean;
+
+impl Scalar for Boolean {
+    type Out = bool;
+    fn expected(&self) -> String {
+        "a boolean".to_owned()
+    }
+    #[inline]
+    fn accept(self, cx: &mut DecodeCx<'_>, found: Found<'_>) -> Option<bool> {
+        match found {
+            Found::Bool(b) => Some(b),
+            _ => {
+                type_error(cx, &self, found);
+                None
+            }
+        }
+    }
+}
+
+/// `type: string` with a pattern, checked by `parse`.
+struct Pattern<F> {
+    what: &'static str,
+    pattern: &'static str,
+    parse: F,
+}
+
+impl<T, F: FnOnce(&str) -> Option<T>> Scalar for Pattern<F> {
+    type Out = T;
+    fn expected(&self) -> String {
+        format!("{}, a string", self.what)
+    }
+    #[inline]
+    fn accept(self, cx: &mut DecodeCx<'_>, found: Found<'_>) -> Option<T> {
+        match found {
+            Found::Str(s) => {
+                let parsed = (self.parse)(s);
+                if parsed.is_none() {
+                    let message =
+                        format!("{found} is not {} (pattern `{}`)", self.what, self.pattern);
+                    cx.violate(String::new(), "pattern", message);
+                }
+                parsed
+            }
+            _ => {
+                type_error(cx, &self, found);
+                None
+            }
+        }
+    }
+}
+
+/// Where a name stands among an enum's variants at a release.
+enum Lookup {
+    /// The variant's index.
+    Exists(usize),
+    /// A variant, but not at this release: the message says when it exists.
+    Gated(String),
+    /// No variant has this name.
+    Unknown,
+}
+
+fn lookup_variant<E: MetricEnum>(name: &str, release: Release) -> Lookup {
+    lookup_index::<E>(E::variant_by_name(name).unwrap_or(UNKNOWN), release)
+}
+
+#[inline]
+fn lookup_index<E: MetricEnum>(index: usize, release: Release) -> Lookup {
+    match (index != UNKNOWN).then_some(index) {
+        Some(index) => {
+            let variant = &E::variants()[index];
+            if E::ALWAYS || variant.availability().exists_at(release) {
+                Lookup::Exists(index)
+            } else {
+                Lookup::Gated(when(variant.since(), variant.until(), release))
+            }
+        }
+        None => Lookup::Unknown,
+    }
+}
+
+/// "added in 3.4.0" / "removed in 2019.1.0", for something that does not exist at `release`.
+fn when(since: Option<&Version>, until: Option<&Version>, release: Release) -> String {
+    match (since, until) {
+        (Some(since), _) if since.release() > release => format!("added in {since}"),
+        (_, Some(until)) => format!("removed in {until}"),
+        _ => "not available".to_owned(),
+    }
+}
+
+fn variant_names<E: MetricEnum>(release: Release) -> String {
+    let names: Vec<String> = E::variants()
+        .iter()
+        .filter(|v| v.availability().exists_at(release))
+        .map(|v| format!("\"{}\"", v.name()))
+        .collect();
+    names.join(", ")
+}
+
+struct EnumValue<E>(std::marker::PhantomData<E>);
+
+impl<E: MetricEnum> Scalar for EnumValue<E> {
+    type Out = E;
+    fn expected(&self) -> String {
+        format!("a {}, a string", E::NAME)
+    }
+    #[inline]
+    fn accept(self, cx: &mut DecodeCx<'_>, found: Found<'_>) -> Option<E> {
+        let Found::Str(name) = found else {
+            type_error(cx, &self, found);
+            return None;
+        };
+        match lookup_variant::<E>(name, cx.release) {
+            Lookup::Exists(index) => E::from_variant_index(index),
+            Lookup::Gated(when) => {
+                let message = format!(
+                    "\"{}\" is not a {} of {}: {when} (expected one of {})",
+                    truncate(name),
+                    E::NAME,
+                    cx.at(cx.payload),
+                    variant_names::<E>(cx.release),
+                );
+                cx.violate(String::new(), "enum", message);
+                None
+            }
+            Lookup::Unknown => {
+                let message = format!(
+                    "\"{}\" is not a {} (expected one of {})",
+                    truncate(name),
+                    E::NAME,
+                    variant_names::<E>(cx.release),
+                );
+                cx.violate(String::new(), "enum", message);
+                None
+            }
+        }
+    }
+}
+
+/// `decode_metric` of a count: `max` is the type's `MAX`.
+#[inline]
+pub fn decode_unsigned<'de, D: de::Deserializer<'de>>(
+    cx: &mut DecodeCx<'_>,
+    deserializer: D,
+    max: u64,
+) -> Result<Option<u64>, D::Error> {
+    scalar(cx, deserializer, Unsigned { max })
+}
+
+#[inline]
+pub(crate) fn decode_percent<'de, D: de::Deserializer<'de>>(
+    cx: &mut DecodeCx<'_>,
+    deserializer: D,
+) -> Result<Option<f64>, D::Error> {
+    scalar(cx, deserializer, PercentNumber)
+}
+
+#[inline]
+pub(crate) fn decode_bool<'de, D: de::Deserializer<'de>>(
+    cx: &mut DecodeCx<'_>,
+    deserializer: D,
+) -> Result<Option<bool>, D::Error> {
+    scalar(cx, deserializer, Boolean)
+}
+
+#[inline]
+pub(crate) fn decode_pattern<'de, D: de::Deserializer<'de>, T>(
+    cx: &mut DecodeCx<'_>,
+    deserializer: D,
+    what: &'static str,
+    pattern: &'static str,
+    parse: impl FnOnce(&str) -> Option<T>,
+) -> Result<Option<T>, D::Error> {
+    scalar(
+        cx,
+        deserializer,
+        Pattern {
+            what,
+            pattern,
+            parse,
+        },
+    )
+}
+
+/// `decode_metric` of a `#[derive(MetricEnum)]` value.
+#[inline]
+pub fn decode_enum<'de, D: de::Deserializer<'de>, E: MetricEnum>(
+    cx: &mut DecodeCx<'_>,
+    deserializer: D,
+) -> Result<Option<E>, D::Error> {
+    scalar(cx, deserializer, EnumValue::<E>(std::marker::PhantomData))
+}
+
+/// `decode_metric` of an `Option`: `null` is `None`.
+#[inline]
+pub(crate) fn decode_option<'de, D: de::Deserializer<'de>, T: MetricValue>(
+    cx: &mut DecodeCx<'_>,
+    deserializer: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    struct OptionVisitor<'a, 'v, T>(&'a mut DecodeCx<'v>, std::marker::PhantomData<T>);
+    impl<'de, T: MetricValue> Visitor<'de> for OptionVisitor<'_, '_, T> {
+        type Value = Option<Option<T>>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a value or null")
+        }
+        fn visit_none<E>(self) -> Result<Self::Value, E> {
+            Ok(Some(None))
+        }
+        fn visit_unit<E>(self) -> Result<Self::Value, E> {
+            Ok(Some(None))
+        }
+        #[inline]
+        fn visit_some<D: de::Deserializer<'de>>(
+            self,
+            deserializer: D,
+        ) -> Result<Self::Value, D::Error> {
+            Ok(T::decode_metric(self.0, deserializer)?.map(Some))
+        }
+    }
+    deserializer.deserialize_option(OptionVisitor::<T>(cx, std::marker::PhantomData))
+}
+
+/// `decode_metric` of a `BTreeMap` keyed by a closed enum: keys must be variants that exist
+/// at the release, each at most once.
+pub(crate) fn decode_map<'de, D, K, V>(
+    cx: &mut DecodeCx<'_>,
+    deserializer: D,
+) -> Result<Option<std::collections::BTreeMap<K, V>>, D::Error>
+where
+    D: de::Deserializer<'de>,
+    K: MetricEnum + Ord,
+    V: MetricValue,
+{
+    struct MapVisitor<'a, 'v, K, V>(&'a mut DecodeCx<'v>, std::marker::PhantomData<(K, V)>);
+    impl<'de, K: MetricEnum + Ord, V: MetricValue> Visitor<'de> for MapVisitor<'_, '_, K, V> {
+        type Value = Option<std::collections::BTreeMap<K, V>>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            write!(f, "an object keyed by {}", K::NAME)
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let cx = self.0;
+            cx.enter()?;
+            let since = cx.violations.len();
+            let mut out = std::collections::BTreeMap::new();
+            let mut entries = 0;
+            let mut unknown = String::new();
+            loop {
+                let seed = IndexKey {
+                    find: K::variant_by_name,
+                    unknown: &mut unknown,
+                };
+                let index = match map.next_key_seed(seed) {
+                    Ok(Some(index)) => index,
+                    Ok(None) => break,
+                    Err(error) => {
+                        cx.fatal(&error);
+                        return Err(error);
+                    }
+                };
+                cx.count_entry(&mut entries)?;
+                let name: &str = match index {
+                    UNKNOWN => &unknown,
+                    index => K::variants()[index].name(),
+                };
+                match lookup_index::<K>(index, cx.release) {
+                    Lookup::Exists(index) => {
+                        let variant = K::variants()[index].name();
+                        let value = entry_value::<A, V>(cx, &mut map, variant)?;
+                        if let (Some(key), Some(value)) = (K::from_variant_index(index), value)
+                            && out.insert(key, value).is_some()
+                        {
+                            let message = format!(
+                                "the key \"{variant}\" appears more than once (ambiguous: rejected, where a JSON Schema validator would keep the last value)"
+                            );
+                            cx.violate(segment(variant), "duplicateKey", message);
+                        }
+                    }
+                    other => {
+                        let message = match other {
+                            Lookup::Gated(when) => format!(
+                                "\"{}\" is not a {} key of {}: {when} (expected one of {})",
+                                truncate(name),
+                                K::NAME,
+                                cx.at(cx.payload),
+                                variant_names::<K>(cx.release)
+                            ),
+                            _ => format!(
+                                "\"{}\" is not a {} key (expected one of {})",
+                                truncate(name),
+                                K::NAME,
+                                variant_names::<K>(cx.release)
+                            ),
+                        };
+                        cx.violate(segment(name), "propertyNames", message);
+                        skip_value(cx, &mut map, name)?;
+                    }
+                }
+            }
+            cx.leave();
+            Ok(if cx.violations.len() > since {
+                None
+            } else {
+                Some(out)
+            })
+        }
+        fn visit_bool<E>(self, v: bool) -> Result<Self::Value, E> {
+            self.wrong(Found::Bool(v))
+        }
+        fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+            self.wrong(Found::Signed(v))
+        }
+        fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+            self.wrong(Found::Unsigned(v))
+        }
+        fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
+            self.wrong(Found::Float(v))
+        }
+        fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+            self.wrong(Found::Str(v))
+        }
+        fn visit_unit<E>(self) -> Result<Self::Value, E> {
+            self.wrong(Found::Null)
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+            let cx = self.0;
+            let message = format!("expected an object keyed by {}, found an array", K::NAME);
+            cx.violate(String::new(), "type", message);
+            Skip(cx).visit_seq(seq)?;
+            Ok(None)
+        }
+    }
+    impl<K: MetricEnum, V> MapVisitor<'_, '_, K, V> {
+        fn wrong<T, E>(self, found: Found<'_>) -> Result<Option<T>, E> {
+            let message = format!("expected an object keyed by {}, found {found}", K::NAME);
+            self.0.violate(String::new(), "type", message);
+            Ok(None)
+        }
+    }
+    deserializer.deserialize_any(MapVisitor::<K, V>(cx, std::marker::PhantomData))
+}
+
+/// `usize::MAX`: no field or variant has this key (its text is in the seed's `unknown`).
+const UNKNOWN: usize = usize::MAX;
+
+/// Reads an object key as the index `find` gives it; an unknown key's text goes to
+/// `unknown`. Returning a plain index keeps the hot path free of owned strings.
+struct IndexKey<'u, F> {
+    find: F,
+    unknown: &'u mut String,
+}
+
+impl<'de, F: FnOnce(&str) -> Option<usize>> DeserializeSeed<'de> for IndexKey<'_, F> {
+    type Value = usize;
+    #[inline]
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<usize, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl<F: FnOnce(&str) -> Option<usize>> Visitor<'_> for IndexKey<'_, F> {
+    type Value = usize;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a key")
+    }
+    #[inline]
+    fn visit_str<E>(self, v: &str) -> Result<usize, E> {
+        match (self.find)(v) {
+            Some(index) => Ok(index),
+            None => {
+                self.unknown.clear();
+                self.unknown.push_str(v);
+                Ok(UNKNOWN)
+            }
+        }
+    }
+}
+
+/// A struct's fields, as the derive reads them: implemented by `#[derive(Metrics)]`.
+#[doc(hidden)]
+pub trait DecodeFields: Metrics {
+    /// Reads the entries of the struct's object, with a [`FieldReader`].
+    fn decode_fields<'de, A: MapAccess<'de>>(
+        cx: &mut DecodeCx<'_>,
+        map: A,
+    ) -> Result<Option<Self>, A::Error>;
+
+    /// The index in [`Metrics::fields`] of the field with JSON key `key`.
+    fn field_index(key: &str) -> Option<usize>;
+}
+
+/// `decode_metric` of a `#[derive(Metrics)]` struct: an object of its fields.
+#[inline]
+pub fn decode_struct<'de, D: de::Deserializer<'de>, T: DecodeFields>(
+    cx: &mut DecodeCx<'_>,
+    deserializer: D,
+) -> Result<Option<T>, D::Error> {
+    struct StructVisitor<'a, 'v, T>(&'a mut DecodeCx<'v>, std::marker::PhantomData<T>);
+    impl<'de, T: DecodeFields> Visitor<'de> for StructVisitor<'_, '_, T> {
+        type Value = Option<T>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            write!(f, "an object ({})", T::NAME)
+        }
+        #[inline]
+        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+            self.0.enter()?;
+            let value = T::decode_fields(self.0, map)?;
+            self.0.leave();
+            Ok(value)
+        }
+        fn visit_bool<E>(self, v: bool) -> Result<Self::Value, E> {
+            self.wrong(Found::Bool(v))
+        }
+        fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+            self.wrong(Found::Signed(v))
+        }
+        fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+            self.wrong(Found::Unsigned(v))
+        }
+        fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
+            self.wrong(Found::Float(v))
+        }
+        fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+            self.wrong(Found::Str(v))
+        }
+        fn visit_unit<E>(self) -> Result<Self::Value, E> {
+            self.wrong(Found::Null)
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+            let cx = self.0;
+            let message = format!("expected an object ({}), found an array", T::NAME);
+            cx.violate(String::new(), "type", message);
+            Skip(cx).visit_seq(seq)?;
+            Ok(None)
+        }
+    }
+    impl<T: Metrics> StructVisitor<'_, '_, T> {
+        fn wrong<E>(self, found: Found<'_>) -> Result<Option<T>, E> {
+            let message = format!("expected an object ({}), found {found}", T::NAME);
+            self.0.violate(String::new(), "type", message);
+            Ok(None)
+        }
+    }
+    deserializer.deserialize_any(StructVisitor::<T>(cx, std::marker::PhantomData))
+}
+
+/// Reads a struct's keys for the generated `decode_fields`: finds each key's field, and
+/// records unknown keys, fields the release does not have, duplicates and missing fields.
+pub struct FieldReader<T, const N: usize> {
+    marker: std::marker::PhantomData<fn() -> T>,
+    fields: &'static [Field],
+    present: [bool; N],
+    seen: [bool; N],
+    payload: &'static str,
+    entries: usize,
+    since: usize,
+    current: usize,
+    /// The text of the last unknown key.
+    unknown: String,
+}
+
+impl<T: DecodeFields, const N: usize> FieldReader<T, N> {
+    /// Starts reading the struct `T` whose fields exist at the release as `present` says.
+    #[inline]
+    pub fn new(cx: &DecodeCx<'_>, present: [bool; N]) -> Self {
+        FieldReader {
+            marker: std::marker::PhantomData,
+            fields: T::fields(),
+            present,
+            seen: [false; N],
+            payload: T::NAME,
+            entries: 0,
+            since: cx.violations.len(),
+            current: 0,
+            unknown: String::new(),
+        }
+    }
+
+    /// The index of the next field whose value is to be read with [`FieldReader::value`];
+    /// other entries are recorded as violations and skipped. `None` at the end.
+    #[inline]
+    pub fn next<'de, A: MapAccess<'de>>(
+        &mut self,
+        cx: &mut DecodeCx<'_>,
+        map: &mut A,
+    ) -> Result<Option<usize>, A::Error> {
+        loop {
+            let seed = IndexKey {
+                find: T::field_index,
+                unknown: &mut self.unknown,
+            };
+            let index = match map.next_key_seed(seed) {
+                Ok(Some(index)) => index,
+                Ok(None) => return Ok(None),
+                Err(error) => {
+                    cx.fatal(&error);
+                    return Err(error);
+                }
+            };
+            cx.count_entry(&mut self.entries)?;
+            if index != UNKNOWN && self.present[index] && !self.seen[index] {
+                self.seen[index] = true;
+                self.current = index;
+                return Ok(Some(index));
+            }
+            self.reject(cx, map, index)?;
+        }
+    }
+
+    /// Records why the entry `key` is not read, and skips its value.
+    #[cold]
+    #[inline(never)]
+    fn reject<'de, A: MapAccess<'de>>(
+        &mut self,
+        cx: &mut DecodeCx<'_>,
+        map: &mut A,
+        index: usize,
+    ) -> Result<(), A::Error> {
+        let unknown = std::mem::take(&mut self.unknown);
+        let name = match index {
+            UNKNOWN => &unknown,
+            index => self.fields[index].key(),
+        };
+        match index {
+            UNKNOWN => {
+                let message = format!(
+                    "unknown field \"{}\": not part of {}",
+                    truncate(name),
+                    cx.at(self.payload)
+                );
+                cx.violate(segment(name), "additionalProperties", message);
+            }
+            index if self.seen[index] => {
+                let message = format!(
+                    "the key \"{name}\" appears more than once (ambiguous: rejected, where a JSON Schema validator would keep the last value)"
+                );
+                cx.violate(segment(name), "duplicateKey", message);
+            }
+            index => {
+                // Read once, so that a repeat is reported as a duplicate too.
+                self.seen[index] = true;
+                let field = &self.fields[index];
+                let message = format!(
+                    "not part of {}, {}",
+                    cx.at(self.payload),
+                    when(field.since(), field.until(), cx.release)
+                );
+                cx.violate(segment(name), "additionalProperties", message);
+            }
+        }
+        skip_value(cx, map, name)
+    }
+
+    /// Reads the value of the field [`FieldReader::next`] returned.
+    #[inline]
+    pub fn value<'de, A: MapAccess<'de>, V: MetricValue>(
+        &mut self,
+        cx: &mut DecodeCx<'_>,
+        map: &mut A,
+    ) -> Result<Option<V>, A::Error> {
+        entry_value(cx, map, self.fields[self.current].key())
+    }
+
+    /// Records the fields the release has that were not sent; whether the struct was read
+    /// without any violation.
+    #[inline]
+    pub fn finish(&self, cx: &mut DecodeCx<'_>) -> bool {
+        if self.seen != self.present {
+            for (index, field) in self.fields.iter().enumerate() {
+                if self.present[index] && !self.seen[index] {
+                    let message = format!(
+                        "missing field \"{}\", required in {}",
+                        field.key(),
+                        cx.at(self.payload)
+                    );
+                    cx.violate(String::new(), "required", message);
+                }
+            }
+        }
+        cx.violations.len() == self.since
+    }
+}

@@ -1,0 +1,169 @@
+//! Code generation for decoding: a small visitor per struct that calls into
+//! `metrics_core`'s decode runtime, and the variant lookup of enums.
+
+use proc_macro2::TokenStream;
+use quote::{quote, quote_spanned};
+
+use crate::ast::{Container, Field, Variant};
+
+/// The items added to a struct's `impl MetricValue`.
+pub fn struct_value_items(fields: &[Field]) -> TokenStream {
+    let members = fields.iter().map(|field| {
+        let member = field.ident;
+        let ty = super::checked_ty(field);
+        quote_spanned!(super::ty_span(field)=> #member: <#ty as ::metrics_core::MetricValue>::absent_value()?)
+    });
+    quote! {
+        #[inline]
+        fn decode_metric<'de, __D: ::metrics_core::__private::serde::Deserializer<'de>>(
+            __cx: &mut ::metrics_core::__private::DecodeCx<'_>,
+            __deserializer: __D,
+        ) -> ::core::result::Result<::core::option::Option<Self>, __D::Error> {
+            ::metrics_core::__private::decode_struct::<__D, Self>(__cx, __deserializer)
+        }
+
+        fn absent_value() -> ::core::option::Option<Self> {
+            ::core::option::Option::Some(Self { #(#members),* })
+        }
+
+        fn nested_fields() -> ::core::option::Option<&'static [::metrics_core::Field]> {
+            ::core::option::Option::Some(<Self as ::metrics_core::Metrics>::fields())
+        }
+    }
+}
+
+/// The `impl DecodeFields` of a struct: reads its object's entries in one pass.
+pub fn struct_decode_impl(container: &Container, fields: &[Field]) -> TokenStream {
+    let ident = container.ident;
+    let count = fields.len();
+    let present = super::present_flags(fields);
+    // Each slot carries its field type's span, in its declaration and every use alike (so
+    // hygiene, also inside `macro_rules!`, resolves it): rustc then reports a type that is
+    // not a metric once, at the type, not once more at the slot.
+    let slots: Vec<_> = fields
+        .iter()
+        .enumerate()
+        .map(|(index, field)| {
+            quote::format_ident!("__field{}", index, span = super::ty_span(field))
+        })
+        .collect();
+    let declarations = fields.iter().zip(&slots).map(|(field, slot)| {
+        let ty = super::checked_ty(field);
+        quote!(let mut #slot: ::core::option::Option<#ty> = ::core::option::Option::None;)
+    });
+    // The value's type is named through the checked projection, so that a field type that
+    // is not a metric reports one error (at the type), not one more here.
+    let arms = fields
+        .iter()
+        .zip(&slots)
+        .enumerate()
+        .map(|(index, (field, slot))| {
+            let ty = super::checked_ty(field);
+            let read = quote_spanned!(super::ty_span(field)=> value::<_, #ty>);
+            quote!(#index => #slot = __reader.#read(__cx, &mut __map)?,)
+        });
+    // Each initializer is spanned on the field's type, like every other use of it, so that
+    // a type that is not a metric reports one error (identical errors at one span merge).
+    // The locals are interpolated idents with the derive's own span, so that the derive
+    // still works inside `macro_rules!`.
+    let value = quote::format_ident!("__value");
+    let members = fields.iter().zip(&slots).map(|(field, slot)| {
+        let member = field.ident;
+        let ty = super::checked_ty(field);
+        quote_spanned! {super::ty_span(field)=>
+            #member: match #slot.or_else(<#ty as ::metrics_core::MetricValue>::absent_value) {
+                ::core::option::Option::Some(#value) => #value,
+                ::core::option::Option::None => return ::core::result::Result::Ok(::core::option::Option::None),
+            }
+        }
+    });
+    let key_arms = fields.iter().enumerate().map(|(index, field)| {
+        let key = &field.key;
+        quote!(#key => ::core::option::Option::Some(#index),)
+    });
+    quote! {
+        #[automatically_derived]
+        impl ::metrics_core::__private::DecodeFields for #ident {
+            fn decode_fields<'de, __A: ::metrics_core::__private::serde::de::MapAccess<'de>>(
+                __cx: &mut ::metrics_core::__private::DecodeCx<'_>,
+                mut __map: __A,
+            ) -> ::core::result::Result<::core::option::Option<Self>, __A::Error> {
+                let __release = __cx.release();
+                let mut __reader = ::metrics_core::__private::FieldReader::<Self, #count>::new(
+                    __cx,
+                    [#(#present),*],
+                );
+                #(#declarations)*
+                while let ::core::option::Option::Some(__index) = __reader.next(__cx, &mut __map)? {
+                    match __index {
+                        #(#arms)*
+                        _ => {}
+                    }
+                }
+                if !__reader.finish(__cx) {
+                    return ::core::result::Result::Ok(::core::option::Option::None);
+                }
+                ::core::result::Result::Ok(::core::option::Option::Some(Self { #(#members),* }))
+            }
+
+            #[inline]
+            fn field_index(__key: &::core::primitive::str) -> ::core::option::Option<::core::primitive::usize> {
+                match __key {
+                    #(#key_arms)*
+                    _ => ::core::option::Option::None,
+                }
+            }
+        }
+    }
+}
+
+/// The items added to an enum's `impl MetricValue`.
+pub fn enum_value_items(variants: &[Variant]) -> TokenStream {
+    let first = variants.first().map(|variant| {
+        let variant = variant.ident;
+        quote! {
+            fn absent_value() -> ::core::option::Option<Self> {
+                ::core::option::Option::Some(Self::#variant)
+            }
+        }
+    });
+    quote! {
+        #[inline]
+        fn decode_metric<'de, __D: ::metrics_core::__private::serde::Deserializer<'de>>(
+            __cx: &mut ::metrics_core::__private::DecodeCx<'_>,
+            __deserializer: __D,
+        ) -> ::core::result::Result<::core::option::Option<Self>, __D::Error> {
+            ::metrics_core::__private::decode_enum::<__D, Self>(__cx, __deserializer)
+        }
+
+        #first
+    }
+}
+
+/// The items added to an enum's `impl MetricEnum`.
+pub fn enum_trait_items(variants: &[Variant]) -> TokenStream {
+    let arms = variants.iter().enumerate().map(|(index, variant)| {
+        let variant = variant.ident;
+        quote!(#index => ::core::option::Option::Some(Self::#variant),)
+    });
+    let name_arms = variants.iter().enumerate().map(|(index, variant)| {
+        let name = &variant.name;
+        quote!(#name => ::core::option::Option::Some(#index),)
+    });
+    quote! {
+        #[inline]
+        fn variant_by_name(__name: &::core::primitive::str) -> ::core::option::Option<::core::primitive::usize> {
+            match __name {
+                #(#name_arms)*
+                _ => ::core::option::Option::None,
+            }
+        }
+
+        fn from_variant_index(__index: ::core::primitive::usize) -> ::core::option::Option<Self> {
+            match __index {
+                #(#arms)*
+                _ => ::core::option::Option::None,
+            }
+        }
+    }
+}
