@@ -107,6 +107,10 @@ pub fn run_from(
     let dir = cli
         .dir
         .unwrap_or_else(|| default_dir.as_ref().to_path_buf());
+    if let Some(message) = duplicate_names(models) {
+        eprintln!("error: {message}");
+        return ExitCode::FAILURE;
+    }
     let result = match cli.command {
         Command::Generate {
             allow_history_change,
@@ -179,6 +183,21 @@ fn history(dir: &Path, models: &[Model]) -> Result<(Vec<DamagedFile>, Vec<Histor
         damaged.extend(broken);
     }
     Ok((damaged, changes))
+}
+
+/// Two models with one name would write one directory: say which, and how to tell them apart.
+fn duplicate_names(models: &[Model]) -> Option<String> {
+    models.iter().enumerate().find_map(|(i, model)| {
+        models[..i]
+            .iter()
+            .any(|earlier| earlier.name() == model.name())
+            .then(|| {
+                format!(
+                    "two payloads are named `{}`: their schema files would overwrite each other; give one of them `#[metrics(name = \"...\")]`",
+                    model.name()
+                )
+            })
+    })
 }
 
 fn not_a_directory(dir: &Path) -> Option<String> {

@@ -62,18 +62,28 @@ pub(crate) fn variant_exists<E: MetricEnum>(value: &E, release: Release) -> bool
 /// The schema of an enum at `cx.release()`: a `$ref` to its definition, an `enum` of the
 /// variants that exist then.
 pub fn enum_schema<E: MetricEnum>(cx: &mut SchemaContext) -> Schema {
-    cx.define(E::NAME, |cx| {
+    cx.define(E::NAME, std::any::type_name::<E>(), |cx| {
         let release = cx.release();
         let names: Vec<&str> = E::variants()
             .iter()
             .filter(|v| v.availability().exists_at(release))
             .map(|v| v.name())
             .collect();
-        let mut schema = schemars::json_schema!({
-            "title": E::NAME,
-            "type": "string",
-            "enum": names,
-        });
+        let mut schema = if names.is_empty() {
+            // No variant exists yet (or any more): nothing is accepted. `enum: []` would say
+            // the same, but strict validators (ajv) refuse an empty `enum`.
+            schemars::json_schema!({
+                "title": E::NAME,
+                "not": {},
+                "$comment": "no variant exists at this version",
+            })
+        } else {
+            schemars::json_schema!({
+                "title": E::NAME,
+                "type": "string",
+                "enum": names,
+            })
+        };
         if !E::DESCRIPTION.is_empty() {
             schema.insert("description".into(), E::DESCRIPTION.into());
         }

@@ -11,10 +11,10 @@ use crate::version::{Release, Version};
 pub struct Availability {
     since: Option<Version>,
     until: Option<Version>,
-    // Precomputed for `exists_at`, which runs once per field per serialization.
+    // The gate keys of `since` and `until`, read by `exists_at` (enum variants are gated per
+    // value; fields are gated by constants the derive emits, through the same `in_range`).
     from: Release,
-    to: Release,
-    forever: bool,
+    to: Option<Release>,
 }
 
 impl Availability {
@@ -24,16 +24,15 @@ impl Availability {
             Some(v) => v.release(),
             None => Release::new(0, 0, 0),
         };
-        let (to, forever) = match &until {
-            Some(v) => (v.release(), false),
-            None => (Release::new(0, 0, 0), true),
+        let to = match &until {
+            Some(v) => Some(v.release()),
+            None => None,
         };
         Availability {
             since,
             until,
             from,
             to,
-            forever,
         }
     }
 
@@ -54,8 +53,8 @@ impl Availability {
 
     /// Whether it exists at `release`.
     #[inline]
-    pub fn exists_at(&self, release: Release) -> bool {
-        self.from <= release && (self.forever || release < self.to)
+    pub const fn exists_at(&self, release: Release) -> bool {
+        crate::metrics::in_range(release, self.from, self.to)
     }
 
     pub(crate) fn push_bounds(&self, out: &mut Vec<Version>) {

@@ -14,6 +14,8 @@ pub const DIALECT: &str = "https://json-schema.org/draft/2020-12/schema";
 pub struct SchemaContext {
     release: Release,
     defs: Map<String, Value>,
+    /// The type behind each definition name.
+    owners: std::collections::BTreeMap<String, &'static str>,
 }
 
 impl SchemaContext {
@@ -21,6 +23,7 @@ impl SchemaContext {
         SchemaContext {
             release,
             defs: Map::new(),
+            owners: std::collections::BTreeMap::new(),
         }
     }
 
@@ -29,15 +32,35 @@ impl SchemaContext {
         self.release
     }
 
-    /// A `$ref` to the definition `name`, built by `build` the first time it is asked for.
-    pub fn define(&mut self, name: &str, build: impl FnOnce(&mut Self) -> Schema) -> Schema {
-        if !self.defs.contains_key(name) {
-            // A placeholder first, so that a recursive type refers to itself instead of looping.
-            self.defs.insert(name.to_owned(), Value::Bool(true));
-            let schema = build(self);
-            self.defs.insert(name.to_owned(), schema.to_value());
+    /// A `$ref` to the definition of the type `owner` (its `std::any::type_name`), under
+    /// `name`, built by `build` the first time it is asked for. Two different types with the
+    /// same name (`a::Counts` and `b::Counts`) get two definitions: the second is `name-2`.
+    pub fn define(
+        &mut self,
+        name: &str,
+        owner: &'static str,
+        build: impl FnOnce(&mut Self) -> Schema,
+    ) -> Schema {
+        let mut key = name.to_owned();
+        let mut n = 1;
+        loop {
+            match self.owners.get(&key) {
+                Some(existing) if *existing == owner => {
+                    return schemars::json_schema!({ "$ref": format!("#/$defs/{key}") });
+                }
+                Some(_) => {
+                    n += 1;
+                    key = format!("{name}-{n}");
+                }
+                None => break,
+            }
         }
-        schemars::json_schema!({ "$ref": format!("#/$defs/{name}") })
+        self.owners.insert(key.clone(), owner);
+        // A placeholder first, so that a recursive type refers to itself instead of looping.
+        self.defs.insert(key.clone(), Value::Bool(true));
+        let schema = build(self);
+        self.defs.insert(key.clone(), schema.to_value());
+        schemars::json_schema!({ "$ref": format!("#/$defs/{key}") })
     }
 }
 
@@ -102,7 +125,7 @@ fn applies_to(effective: Option<&Version>) -> String {
 
 /// The schema of a nested metrics struct: a `$ref` to its definition.
 pub fn nested_schema<T: Metrics>(cx: &mut SchemaContext) -> Schema {
-    cx.define(T::NAME, |cx| {
+    cx.define(T::NAME, std::any::type_name::<T>(), |cx| {
         let mut schema = schemars::json_schema!({ "title": T::NAME });
         if !T::DESCRIPTION.is_empty() {
             schema.insert("description".into(), T::DESCRIPTION.into());

@@ -173,6 +173,10 @@ impl<'a> Field<'a> {
 impl<'a> Variant<'a> {
     fn from_ast(cx: &Ctxt, variant: &'a syn::Variant, rule: RenameRule) -> Self {
         let rust_name = variant.ident.to_string();
+        let rust_name = rust_name
+            .strip_prefix("r#")
+            .unwrap_or(&rust_name)
+            .to_owned();
         let attrs = ItemAttrs::parse(cx, &variant.attrs, "variant", &rust_name);
         let (name, name_span) = match &attrs.rename {
             Some(lit) => (lit.value(), lit.span()),

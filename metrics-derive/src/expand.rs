@@ -211,6 +211,10 @@ fn expand_enum(container: &Container, variants: &[Variant]) -> TokenStream {
     let table = variants.iter().map(|variant| {
         let serialized = &variant.name;
         let rust_name = variant.ident.to_string();
+        let rust_name = rust_name
+            .strip_prefix("r#")
+            .unwrap_or(&rust_name)
+            .to_owned();
         let doc = &variant.doc;
         let availability = availability(&variant.attrs.since, &variant.attrs.until);
         quote!(::metrics_core::Variant::new(#serialized, #rust_name, #availability, #doc))

@@ -107,3 +107,86 @@ fn the_derive_works_inside_macro_rules() {
     assert_eq!(at("2.0"), r#"{"total":9}"#);
     assert_eq!(at("2.1"), r#"{"total":9,"recent":4}"#);
 }
+
+mod a {
+    /// Counts of kind a
+    #[derive(metrics_core::Metrics)]
+    pub struct Counts {
+        /// x
+        pub x: u64,
+    }
+}
+
+mod b {
+    /// Counts of kind b
+    #[derive(metrics_core::Metrics)]
+    pub struct Counts {
+        /// y
+        pub y: bool,
+    }
+}
+
+/// Keys that all arrive in 2.0
+#[derive(MetricEnum, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Late {
+    /// From 2.0
+    #[since("2.0")]
+    First,
+}
+
+/// Two nested types that share a name, and a map whose keys do not exist yet at 1.0.
+#[derive(Metrics)]
+struct Namesakes {
+    /// a's counts
+    left: a::Counts,
+    /// b's counts
+    right: b::Counts,
+    /// Keyed by variants that arrive in 2.0
+    late: std::collections::BTreeMap<Late, u64>,
+}
+
+#[test]
+fn two_types_with_one_name_get_two_definitions() {
+    let value = Namesakes {
+        left: a::Counts { x: 1 },
+        right: b::Counts { y: true },
+        late: [(Late::First, 3)].into(),
+    };
+    for v in ["1.0", "2.0"] {
+        let version = Version::parse(v).unwrap();
+        let schema = serde_json::to_value(Namesakes::schema_at(&version)).unwrap();
+        assert_eq!(schema["properties"]["left"]["$ref"], "#/$defs/counts");
+        assert_eq!(schema["properties"]["right"]["$ref"], "#/$defs/counts-2");
+        assert_eq!(
+            schema["$defs"]["counts"]["required"],
+            serde_json::json!(["x"])
+        );
+        assert_eq!(
+            schema["$defs"]["counts-2"]["required"],
+            serde_json::json!(["y"])
+        );
+        let payload = serde_json::to_value(value.at(&version)).unwrap();
+        let validator = jsonschema::draft202012::new(&schema).unwrap();
+        assert!(validator.is_valid(&payload), "{v}: {payload}");
+        let bytes = serde_json::to_vec(&payload).unwrap();
+        assert!(Namesakes::decode(&version, &bytes).is_ok(), "{v}");
+    }
+}
+
+#[test]
+fn an_enum_with_no_variant_yet_accepts_nothing_without_an_empty_enum() {
+    let schema =
+        serde_json::to_value(Namesakes::schema_at(&Version::parse("1.0").unwrap())).unwrap();
+    let late = &schema["$defs"]["late"];
+    assert!(
+        late.get("enum").is_none(),
+        "strict validators refuse `enum: []`: {late}"
+    );
+    assert_eq!(late["not"], serde_json::json!({}));
+    let validator = jsonschema::draft202012::new(&schema).unwrap();
+    let with_key =
+        serde_json::json!({"left": {"x": 1}, "right": {"y": true}, "late": {"First": 1}});
+    assert!(!validator.is_valid(&with_key));
+    let bytes = serde_json::to_vec(&with_key).unwrap();
+    assert!(Namesakes::decode(&Version::parse("1.0").unwrap(), &bytes).is_err());
+}

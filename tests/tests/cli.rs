@@ -548,3 +548,14 @@ fn docs_writes_the_page_generate_writes() {
         fs::read(dir.join("DISCLOSURE.md")).unwrap()
     );
 }
+
+#[test]
+fn two_payloads_with_one_name_are_refused() {
+    let temp = TempDir::new().unwrap();
+    let dir = temp.path().join("generated");
+    run("twins", "generate", &dir, &[])
+        .fails()
+        .says("two payloads are named `stats`")
+        .says("#[metrics(name = ");
+    assert!(!dir.exists(), "nothing is written");
+}

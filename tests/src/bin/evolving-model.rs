@@ -503,6 +503,8 @@ fn main() -> ExitCode {
     let state = std::env::var("EVOLVING_MODEL").unwrap_or_default();
     let models: Vec<Model> = match state.as_str() {
         "v1" => v1::models(),
+        // The same payload declared twice: the CLI must refuse (one directory, two models).
+        "twins" => [v1::models(), v1::models()].concat(),
         "added" => added::models(),
         "retired" => retired::models(),
         "reworded" => reworded::models(),
