@@ -18,5 +18,5 @@ mod store;
 
 pub use leaves::{leaf_paths, leaf_values};
 pub use metrics_core::{Limits, Violation, Violations};
-pub use server::{Collector, serve, shutdown_signal};
+pub use server::{Collector, HEADER_READ_TIMEOUT, serve, serve_with, shutdown_signal};
 pub use store::{Accepted, DailyRow, Outcome, Rejected, RejectedRow, Store};

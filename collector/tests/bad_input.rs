@@ -317,6 +317,55 @@ fn a_slow_client_gets_408_and_the_server_goes_on() {
 }
 
 #[test]
+fn a_client_that_dribbles_its_headers_is_disconnected_and_the_server_goes_on() {
+    let server = Server::start_with_timeouts(
+        Db::sqlite(),
+        runtime(),
+        Limits::default(),
+        Duration::from_secs(5),
+        Duration::from_millis(700),
+    );
+    let started = Instant::now();
+    let mut stream = std::net::TcpStream::connect(server.addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    // One byte of the request line every 100 ms: the headers would take minutes.
+    let head = b"POST /submit/update-check/3.2.0/00000000-0000-4000-8000-000000000000 HTTP/1.1\r\n";
+    let mut closed = false;
+    for b in head.iter() {
+        if stream.write_all(&[*b]).is_err() {
+            closed = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+        if started.elapsed() > Duration::from_secs(3) {
+            break;
+        }
+    }
+    if !closed {
+        // The server answers (408) or closes; either way nothing more is read.
+        let mut rest = Vec::new();
+        let _ = std::io::Read::read_to_end(&mut stream, &mut rest);
+        let text = String::from_utf8_lossy(&rest);
+        assert!(rest.is_empty() || text.contains(" 408 "), "{text}");
+    }
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "disconnected after the header timeout, not held open: {:?}",
+        started.elapsed()
+    );
+
+    let body = body_at("3.2.0");
+    let (status, _) = post(
+        &server.url("update-check", "3.2.0", &new_id()),
+        &[],
+        body.as_bytes(),
+    );
+    assert_eq!(status, 201);
+}
+
+#[test]
 fn health_answers() {
     let server = Server::sqlite();
     let (status, text) = common::get(&format!("{}/health", server.endpoint()));

@@ -104,6 +104,16 @@ impl Server {
     }
 
     pub fn start_with(db: Db, rt: Runtime, limits: Limits, body_timeout: Duration) -> Server {
+        Self::start_with_timeouts(db, rt, limits, body_timeout, collector::HEADER_READ_TIMEOUT)
+    }
+
+    pub fn start_with_timeouts(
+        db: Db,
+        rt: Runtime,
+        limits: Limits,
+        body_timeout: Duration,
+        header_timeout: Duration,
+    ) -> Server {
         let store = rt
             .block_on(Store::connect(&db.url()))
             .unwrap_or_else(|e| panic!("cannot open {}: {e}", db.url()));
@@ -115,7 +125,12 @@ impl Server {
             .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
             .expect("a loopback port");
         let addr = listener.local_addr().expect("an address");
-        rt.spawn(collector::serve(listener, app, std::future::pending()));
+        rt.spawn(collector::serve_with(
+            listener,
+            app,
+            std::future::pending(),
+            header_timeout,
+        ));
         Server {
             rt,
             addr,
