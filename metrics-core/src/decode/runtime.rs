@@ -621,6 +621,38 @@ pub(crate) fn decode_pattern<'de, D: de::Deserializer<'de>, T>(
     )
 }
 
+/// The visit methods of a visitor that expects an object (a struct or a map): any other
+/// JSON value is a `type` violation (`self.wrong`); an array is skipped after its violation.
+macro_rules! reject_other_types {
+    ($expected:expr) => {
+        fn visit_bool<E>(self, v: bool) -> Result<Self::Value, E> {
+            self.wrong(Found::Bool(v))
+        }
+        fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+            self.wrong(Found::Signed(v))
+        }
+        fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+            self.wrong(Found::Unsigned(v))
+        }
+        fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
+            self.wrong(Found::Float(v))
+        }
+        fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+            self.wrong(Found::Str(v))
+        }
+        fn visit_unit<E>(self) -> Result<Self::Value, E> {
+            self.wrong(Found::Null)
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+            let cx = self.0;
+            let message = format!("expected {}, found an array", $expected);
+            cx.violate(String::new(), "type", message);
+            Skip(cx).visit_seq(seq)?;
+            Ok(None)
+        }
+    };
+}
+
 /// `decode_metric` of a `#[derive(MetricEnum)]` value.
 #[inline]
 pub fn decode_enum<'de, D: de::Deserializer<'de>, E: MetricEnum>(
@@ -742,31 +774,7 @@ where
                 Some(out)
             })
         }
-        fn visit_bool<E>(self, v: bool) -> Result<Self::Value, E> {
-            self.wrong(Found::Bool(v))
-        }
-        fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
-            self.wrong(Found::Signed(v))
-        }
-        fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
-            self.wrong(Found::Unsigned(v))
-        }
-        fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
-            self.wrong(Found::Float(v))
-        }
-        fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
-            self.wrong(Found::Str(v))
-        }
-        fn visit_unit<E>(self) -> Result<Self::Value, E> {
-            self.wrong(Found::Null)
-        }
-        fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
-            let cx = self.0;
-            let message = format!("expected an object keyed by {}, found an array", K::NAME);
-            cx.violate(String::new(), "type", message);
-            Skip(cx).visit_seq(seq)?;
-            Ok(None)
-        }
+        reject_other_types!(format!("an object keyed by {}", K::NAME));
     }
     impl<K: MetricEnum, V> MapVisitor<'_, '_, K, V> {
         fn wrong<T, E>(self, found: Found<'_>) -> Result<Option<T>, E> {
@@ -846,31 +854,7 @@ pub fn decode_struct<'de, D: de::Deserializer<'de>, T: DecodeFields>(
             self.0.leave();
             Ok(value)
         }
-        fn visit_bool<E>(self, v: bool) -> Result<Self::Value, E> {
-            self.wrong(Found::Bool(v))
-        }
-        fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
-            self.wrong(Found::Signed(v))
-        }
-        fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
-            self.wrong(Found::Unsigned(v))
-        }
-        fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
-            self.wrong(Found::Float(v))
-        }
-        fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
-            self.wrong(Found::Str(v))
-        }
-        fn visit_unit<E>(self) -> Result<Self::Value, E> {
-            self.wrong(Found::Null)
-        }
-        fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
-            let cx = self.0;
-            let message = format!("expected an object ({}), found an array", T::NAME);
-            cx.violate(String::new(), "type", message);
-            Skip(cx).visit_seq(seq)?;
-            Ok(None)
-        }
+        reject_other_types!(format!("an object ({})", T::NAME));
     }
     impl<T: Metrics> StructVisitor<'_, '_, T> {
         fn wrong<E>(self, found: Found<'_>) -> Result<Option<T>, E> {
