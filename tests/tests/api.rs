@@ -64,19 +64,13 @@ fn a_glob_import_leaves_no_call_ambiguous() {
 }
 
 #[test]
-fn generated_files_are_deterministic_and_match_the_committed_ones() {
-    let first = files::render_schemas(&schema::models());
-    let second = files::render_schemas(&schema::models());
+fn generated_files_are_deterministic() {
+    // Rendered twice in one process: any hash-map order would differ between the two (the
+    // committed files are compared by `schema/tests/committed.rs` and by `check` in CI).
+    let first = files::render_all(&schema::models());
+    let second = files::render_all(&schema::models());
+    assert_eq!(first.len(), 20);
     assert_eq!(first, second);
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../schema/generated");
-    for (path, contents) in &first {
-        let committed = std::fs::read_to_string(dir.join(path))
-            .unwrap_or_else(|e| panic!("{path}: {e}; run `cargo run -p schema -- generate`"));
-        assert_eq!(
-            &committed, contents,
-            "{path} is stale: run `cargo run -p schema -- generate`"
-        );
-    }
 }
 
 /// Declares a payload from inside a `macro_rules!` macro, as a user generating several

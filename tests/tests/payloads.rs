@@ -8,19 +8,14 @@ fn v(text: &str) -> Version {
     Version::parse(text).unwrap()
 }
 
-/// The baseline (a version below the first change point) and every change point.
-fn snapshot_versions() -> Vec<Version> {
-    let mut versions = vec![v("2.5")];
-    versions.extend(UsageStatistics::versions());
-    versions
+/// Each schema of the reference model with its label: `baseline` (at a version below the
+/// first change point), then every change point, as the schema files are named.
+fn labelled_versions() -> Vec<(String, Version)> {
+    metrics_core::files::labelled_versions(&UsageStatistics::versions())
 }
 
-/// The snapshot label of a version: the change point, or `baseline` below the first one.
-fn label(version: &Version) -> String {
-    match metrics_core::effective_version(&UsageStatistics::versions(), version) {
-        Some(change_point) => change_point.to_string(),
-        None => "baseline".to_owned(),
-    }
+fn snapshot_versions() -> Vec<Version> {
+    labelled_versions().into_iter().map(|(_, v)| v).collect()
 }
 
 fn payload(version: &Version) -> Value {
@@ -42,9 +37,9 @@ fn sample_statistics_at_every_version() {
 
 #[test]
 fn schema_at_every_version() {
-    for version in snapshot_versions() {
+    for (label, version) in labelled_versions() {
         insta::assert_json_snapshot!(
-            format!("update-check-schema@{}", label(&version)),
+            format!("update-check-schema@{label}"),
             UpdateCheck::schema_at(&version)
         );
     }
