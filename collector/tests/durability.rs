@@ -40,18 +40,23 @@ fn start(database_url: &str) -> (Child, String) {
     (child, url)
 }
 
-fn killed_under_load(db: &Db) {
-    let url = db.url();
-    let (mut child, endpoint) = start(&url);
-    let version = Version::parse("2018.2.2").unwrap();
+/// The update check `version` sends, opted in, with the reference sample.
+fn sample_body(version: &Version) -> String {
     let id = "0f8fad5b-d9cb-469f-a165-70867728950e".parse().unwrap();
-    let body = client::payload(
-        &version,
+    client::payload(
+        version,
         id,
         Consent::UpdatesAndUsage,
         schema::sample_statistics,
     )
-    .unwrap();
+    .unwrap()
+}
+
+fn killed_under_load(db: &Db) {
+    let url = db.url();
+    let (mut child, endpoint) = start(&url);
+    let version = Version::parse("2018.2.2").unwrap();
+    let body = sample_body(&version);
 
     let acked = Arc::new(Mutex::new(Vec::new()));
     let stop = Arc::new(AtomicBool::new(false));
@@ -144,14 +149,7 @@ fn sigterm_finishes_the_request_in_flight_then_exits() {
     let url = db.url();
     let (mut child, endpoint) = start(&url);
     let version = Version::parse("3.2.0").unwrap();
-    let id = "0f8fad5b-d9cb-469f-a165-70867728950e".parse().unwrap();
-    let body = client::payload(
-        &version,
-        id,
-        Consent::UpdatesAndUsage,
-        schema::sample_statistics,
-    )
-    .unwrap();
+    let body = sample_body(&version);
     let doc = uuid::Uuid::new_v4();
     let addr = endpoint.trim_start_matches("http://");
     let mut stream = std::net::TcpStream::connect(addr).unwrap();
