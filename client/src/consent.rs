@@ -57,7 +57,7 @@ impl ConsentRecord {
     /// Stores the record in `path`, atomically.
     pub fn save(&self, path: &Path) -> std::io::Result<()> {
         let json = serde_json::to_vec_pretty(self).expect("a consent record serializes");
-        crate::fs::write_atomic(path, &json)
+        metrics_core::atomic_file::write(path, &json)
     }
 }
 

@@ -47,9 +47,11 @@ pub fn installation_id(path: &Path) -> Result<InstallationId, IdError> {
         }
     }
     let id = InstallationId::random();
-    crate::fs::write_atomic(path, format!("{id}\n").as_bytes()).map_err(|source| IdError {
-        path: path.to_owned(),
-        source,
+    metrics_core::atomic_file::write(path, format!("{id}\n").as_bytes()).map_err(|source| {
+        IdError {
+            path: path.to_owned(),
+            source,
+        }
     })?;
     Ok(id)
 }

@@ -14,14 +14,12 @@
 //! ```
 
 mod consent;
-mod fs;
 mod id;
 mod payload;
 mod reporter;
 mod send;
 
 pub use consent::{Consent, ConsentRecord, Resolved, do_not_track, resolve};
-pub use fs::write_atomic;
 pub use id::{IdError, installation_id};
 pub use payload::payload;
 pub use reporter::{CheckOutcome, PREVIEW_ENV, Reporter, ReporterHandle, Settings};

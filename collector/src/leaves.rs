@@ -1,21 +1,29 @@
-//! The leaf metrics of a model: every number or flag any version can send, as JSON pointers,
-//! read from the model's schemas. One row per leaf is stored for each accepted payload.
+//! The leaf metrics of a model that are numbers or flags: every count, size, duration,
+//! percentage or flag any version can send, as JSON pointers, from the model's leaf table
+//! (`Model::leaves`). One row per leaf is stored for each accepted payload.
 
-use metrics_core::{Model, Version};
+use metrics_core::{Model, Shape};
 use serde_json::Value;
 
-/// Every numeric or boolean leaf of `model` over all its versions (and the baseline), as
-/// JSON pointers, in schema order. Map keys of a closed enum are expanded, one leaf each.
+/// Every numeric or boolean leaf of `model` over all its versions, as JSON pointers, in
+/// declaration order. Map keys of a closed enum are expanded, one leaf each.
 pub fn leaf_paths(model: &Model) -> Vec<String> {
-    let mut versions = vec![Version::parse("0.0.0").expect("a valid version")];
-    versions.extend(model.versions());
-    let mut out = Vec::new();
-    for version in &versions {
-        let schema = model.schema_at(version);
-        let root = schema.as_value();
-        walk(root, root, String::new(), &mut out);
+    model
+        .leaves()
+        .into_iter()
+        .filter(|leaf| is_number_or_flag(leaf.shape))
+        .map(|leaf| leaf.pointer)
+        .collect()
+}
+
+fn is_number_or_flag(shape: Shape) -> bool {
+    match shape {
+        Shape::Optional(inner) => is_number_or_flag(inner()),
+        Shape::Count { .. } | Shape::Flag | Shape::Percent | Shape::Bytes | Shape::Milliseconds => {
+            true
+        }
+        _ => false,
     }
-    out
 }
 
 /// The value of each leaf in `payload`: numbers as they are, flags as 0 or 1, and `None` when
@@ -33,79 +41,6 @@ pub fn leaf_values<'a>(payload: &Value, leaves: &'a [String]) -> Vec<(&'a str, O
             (path.as_str(), value)
         })
         .collect()
-}
-
-fn walk(root: &Value, schema: &Value, path: String, out: &mut Vec<String>) {
-    let schema = resolve(root, schema);
-    if let Some(branches) = schema.get("anyOf").and_then(Value::as_array) {
-        for branch in branches {
-            walk(root, branch, path.clone(), out);
-        }
-        return;
-    }
-    match schema.get("type").and_then(Value::as_str) {
-        Some("integer" | "number" | "boolean") if !out.contains(&path) => out.push(path),
-        Some("object") => {
-            if let Some(props) = schema.get("properties").and_then(Value::as_object) {
-                for (key, child) in props {
-                    walk(root, child, format!("{path}/{}", escape(key)), out);
-                }
-            }
-            if let (Some(names), Some(values)) = (
-                schema.get("propertyNames"),
-                schema.get("additionalProperties"),
-            ) {
-                for key in enum_values(root, names) {
-                    walk(root, values, format!("{path}/{}", escape(&key)), out);
-                }
-            }
-        }
-        _ => {}
-    }
-}
-
-fn enum_values(root: &Value, schema: &Value) -> Vec<String> {
-    let schema = resolve(root, schema);
-    if let Some(values) = schema.get("enum").and_then(Value::as_array) {
-        return values
-            .iter()
-            .filter_map(|v| v.as_str().map(str::to_owned))
-            .collect();
-    }
-    // A closed enum with documented variants: `oneOf` of `const`s.
-    schema
-        .get("oneOf")
-        .or_else(|| schema.get("anyOf"))
-        .and_then(Value::as_array)
-        .map(|items| {
-            items
-                .iter()
-                .filter_map(|i| resolve(root, i).get("const").and_then(Value::as_str))
-                .map(str::to_owned)
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-fn resolve<'a>(root: &'a Value, schema: &'a Value) -> &'a Value {
-    static EMPTY: Value = Value::Null;
-    let mut current = schema;
-    for _ in 0..16 {
-        match current.get("$ref").and_then(Value::as_str) {
-            Some(r) => {
-                current = r
-                    .strip_prefix('#')
-                    .and_then(|p| root.pointer(p))
-                    .unwrap_or(&EMPTY);
-            }
-            None => return current,
-        }
-    }
-    current
-}
-
-fn escape(key: &str) -> String {
-    key.replace('~', "~0").replace('/', "~1")
 }
 
 #[cfg(test)]

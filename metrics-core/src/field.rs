@@ -68,6 +68,7 @@ pub(crate) struct ValueKind {
     pub(crate) schema: fn(&mut SchemaContext) -> Schema,
     pub(crate) change_points: fn(&mut Vec<Version>),
     pub(crate) nested_fields: fn() -> Option<&'static [Field]>,
+    pub(crate) shape: fn() -> crate::shape::Shape,
 }
 
 /// One field of a `#[derive(Metrics)]` struct, in declaration order.
@@ -97,6 +98,7 @@ impl Field {
                 schema: T::metric_schema,
                 change_points: T::metric_change_points,
                 nested_fields: T::nested_fields,
+                shape: T::shape,
             },
         }
     }
@@ -126,14 +128,20 @@ impl Field {
         &self.availability
     }
 
-    /// The doc comment, lines joined with `\n`.
+    /// The doc comment: the lines of a paragraph joined with a space, paragraphs separated
+    /// by a blank line.
     pub fn description(&self) -> &'static str {
         self.description
     }
 
-    /// The first line of the doc comment.
+    /// The first paragraph of the doc comment (the derive joins the lines of a paragraph).
     pub fn summary(&self) -> &'static str {
-        first_line(self.description)
+        first_paragraph(self.description)
+    }
+
+    /// What the field's type is, as data.
+    pub fn shape(&self) -> crate::shape::Shape {
+        (self.value.shape)()
     }
 
     /// Whether the field is sent at `version`.
@@ -209,12 +217,20 @@ impl Variant {
         &self.availability
     }
 
-    /// The doc comment, lines joined with `\n`.
+    /// The doc comment: the lines of a paragraph joined with a space, paragraphs separated
+    /// by a blank line.
     pub fn description(&self) -> &'static str {
         self.description
     }
+
+    /// The first paragraph of the doc comment.
+    pub fn summary(&self) -> &'static str {
+        first_paragraph(self.description)
+    }
 }
 
-pub(crate) fn first_line(text: &str) -> &str {
+/// The first paragraph of a doc comment as the derives store it (one line per paragraph,
+/// paragraphs separated by a blank line).
+pub(crate) fn first_paragraph(text: &str) -> &str {
     text.lines().next().unwrap_or("").trim()
 }

@@ -31,32 +31,26 @@
 //! version without pre-release and build metadata: a `3.4.0-beta.2` client sends the
 //! fields added in 3.4.
 
+pub mod atomic_file;
 mod decode;
-pub mod diff;
-pub mod docs;
 mod enums;
 mod field;
-pub mod files;
-pub mod history;
 mod metrics;
 mod model;
 mod schema;
+mod shape;
 mod types;
 mod value;
 mod version;
 
-#[cfg(feature = "cli")]
-pub mod cli;
-#[cfg(feature = "testing")]
-pub mod testing;
-
 pub use decode::{Decoded, Limits, Violation, Violations};
 pub use enums::MetricEnum;
 pub use field::{Availability, Field, Variant};
-pub use metrics::Metrics;
+pub use metrics::{Metrics, VersionField};
 pub use metrics_derive::{MetricEnum, Metrics};
 pub use model::Model;
-pub use schema::{DIALECT, SchemaContext, effective_version, schema_id};
+pub use schema::{DIALECT, SchemaContext, SchemaVersion, schema_id};
+pub use shape::{Leaf, Shape, leaves};
 pub use types::{Bytes, InstallationId, ParseIdError, Percent, PercentError, Sha1Digest};
 pub use value::{MetricValue, Versioned};
 pub use version::{Release, Version, VersionError};

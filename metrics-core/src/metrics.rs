@@ -19,6 +19,13 @@ pub trait Metrics: MetricValue + Sized + 'static {
     const NAME: &'static str;
     /// The struct's doc comment.
     const DESCRIPTION: &'static str;
+    /// The product's first release, when declared (`#[metrics(first_release = "1.0")]`):
+    /// fields without `#[since]` are documented as sent from it. It gates nothing.
+    const FIRST_RELEASE: Option<Version> = None;
+    /// The JSON key of the field that holds the payload's own version, which
+    /// [`Metrics::decode_self_versioned`] reads: the field marked `#[metrics(version)]`, or
+    /// else a field named `version` of type `Version`.
+    const VERSION_KEY: Option<&'static str> = None;
 
     /// The fields, in declaration order.
     fn fields() -> &'static [Field];
@@ -55,7 +62,9 @@ pub trait Metrics: MetricValue + Sized + 'static {
     ///
     /// #[derive(Metrics, Debug)]
     /// struct Stats {
+    ///     /// The number of projects
     ///     projects: u64,
+    ///     /// The number of tenants
     ///     #[since("3.4")]
     ///     tenants: u64,
     /// }
@@ -83,14 +92,26 @@ pub trait Metrics: MetricValue + Sized + 'static {
         decode::decode_with(version, bytes, limits)
     }
 
-    /// Decodes a payload that names its version in its top-level `"version"` field (the
-    /// update-check envelope): that field is read first, then the payload is decoded and
-    /// validated for that version. A missing or malformed version is a violation at
-    /// `/version`.
+    /// Decodes a payload that names its own version in a top-level field (the update-check
+    /// envelope's `"version"`; see [`Metrics::VERSION_KEY`]): that field is read first, then
+    /// the payload is decoded and validated for that version. A missing or malformed version
+    /// is a violation at that field's pointer; a payload type that declares no version field
+    /// gets one violation that says how to declare it.
     fn decode_self_versioned(bytes: &[u8], limits: &Limits) -> Result<Decoded<Self>, Violations> {
-        decode::decode_self_versioned("version", bytes, limits)
+        decode::decode_self_versioned(Self::VERSION_KEY, bytes, limits)
     }
 }
+
+/// The type a `#[metrics(version)]` field must have: [`Version`], the payload's own version,
+/// which decides the schema [`Metrics::decode_self_versioned`] checks it against.
+#[diagnostic::on_unimplemented(
+    message = "the field marked `#[metrics(version)]` is a `{Self}`, not a `metrics_core::Version`",
+    label = "not a `Version`",
+    note = "`#[metrics(version)]` marks the field that holds the payload's own version, which decides its schema: declare it as `metrics_core::Version`"
+)]
+pub trait VersionField {}
+
+impl VersionField for Version {}
 
 /// Serializes a struct's fields that exist at a release. The derive computes, from its
 /// constants, which fields exist (`present`), then calls [`StructWriter::field`] once per

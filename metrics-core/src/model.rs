@@ -12,6 +12,7 @@ use crate::version::Version;
 pub struct Model {
     name: &'static str,
     description: &'static str,
+    first_release: fn() -> Option<Version>,
     fields: fn() -> &'static [Field],
     versions: fn() -> Vec<Version>,
     schema_at: fn(&Version) -> Schema,
@@ -30,6 +31,7 @@ impl Model {
         Model {
             name: T::NAME,
             description: T::DESCRIPTION,
+            first_release: || T::FIRST_RELEASE,
             fields: T::fields,
             versions: T::versions,
             schema_at: T::schema_at,
@@ -68,9 +70,21 @@ impl Model {
         self.description
     }
 
+    /// The product's first release, when the payload declares it
+    /// (`#[metrics(first_release = "1.0")]`).
+    pub fn first_release(&self) -> Option<Version> {
+        (self.first_release)()
+    }
+
     /// The top-level fields, in declaration order.
     pub fn fields(&self) -> &'static [Field] {
         (self.fields)()
+    }
+
+    /// Every value the payload can carry over all its versions: nested fields flattened,
+    /// enum-map keys expanded (see [`crate::leaves`]).
+    pub fn leaves(&self) -> Vec<crate::Leaf> {
+        crate::leaves(self.fields())
     }
 
     /// The change points, ascending.
@@ -94,7 +108,7 @@ impl Model {
         (self.decode)(version, bytes, limits)
     }
 
-    /// Decodes a payload that names its version in its top-level `"version"` field (see
+    /// Decodes a payload that names its own version in a top-level field (see
     /// [`Metrics::decode_self_versioned`]): the version, and the accepted payload.
     pub fn decode_self_versioned(
         &self,

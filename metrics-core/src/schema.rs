@@ -64,47 +64,111 @@ impl SchemaContext {
     }
 }
 
-/// The version whose schema applies at `version`: the newest change point at or before
-/// its release, `None` for the baseline.
-pub fn effective_version(versions: &[Version], version: &Version) -> Option<Version> {
-    let release = version.release();
-    versions
-        .iter()
-        .rev()
-        .find(|v| v.release() <= release)
-        .cloned()
+/// Which of a payload's schemas applies: the baseline (the fields without `#[since]`, sent
+/// by the versions before the first change point), or the schema of a change point.
+///
+/// Ordered as the versions are: the baseline first. Displays as its schema file is named:
+/// `baseline`, `3.2.0`.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum SchemaVersion {
+    /// The schema before the first change point.
+    Baseline,
+    /// The schema from this change point up to the next one.
+    At(Version),
 }
 
-/// The stable `$id` of a payload's schema at a change point (`None`: the baseline).
-pub fn schema_id(name: &str, effective: Option<&Version>) -> String {
-    match effective {
-        Some(version) => format!("urn:metrics:{name}:{version}"),
-        None => format!("urn:metrics:{name}:baseline"),
+impl SchemaVersion {
+    /// The schema that applies at `version`, given the payload's change points (ascending):
+    /// the newest change point at or before its release, else the baseline.
+    pub fn in_force(versions: &[Version], version: &Version) -> Self {
+        let release = version.release();
+        match versions.iter().rev().find(|v| v.release() <= release) {
+            Some(v) => SchemaVersion::At(v.clone()),
+            None => SchemaVersion::Baseline,
+        }
     }
+
+    /// Every schema of a payload with these change points, each with a product version that
+    /// sends it: the baseline (at the version just below the first change point, `2.5.0`
+    /// below `2.6.0`; none when the first change point is `0.0.0`), then each change point.
+    pub fn list(versions: &[Version]) -> Vec<(SchemaVersion, Version)> {
+        let baseline = baseline_probe(versions).map(|v| (SchemaVersion::Baseline, v));
+        baseline
+            .into_iter()
+            .chain(
+                versions
+                    .iter()
+                    .map(|v| (SchemaVersion::At(v.clone()), v.clone())),
+            )
+            .collect()
+    }
+
+    /// The change point, `None` for the baseline.
+    pub fn version(&self) -> Option<&Version> {
+        match self {
+            SchemaVersion::Baseline => None,
+            SchemaVersion::At(version) => Some(version),
+        }
+    }
+
+    /// Reads `baseline` or a version (`3.2` is `3.2.0`).
+    pub fn parse(text: &str) -> Result<Self, crate::VersionError> {
+        if text == "baseline" {
+            return Ok(SchemaVersion::Baseline);
+        }
+        Version::parse(text).map(SchemaVersion::At)
+    }
+}
+
+impl std::fmt::Display for SchemaVersion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SchemaVersion::Baseline => f.write_str("baseline"),
+            SchemaVersion::At(version) => write!(f, "{version}"),
+        }
+    }
+}
+
+/// A version that sends the baseline: just below the first change point; `None` when
+/// there is no baseline (the first change point is `0.0.0`). With no change point at all,
+/// every version sends the baseline (`0.0.0`).
+fn baseline_probe(versions: &[Version]) -> Option<Version> {
+    let Some(first) = versions.first() else {
+        return Some(Version::new(0, 0, 0));
+    };
+    let (major, minor, patch) = (first.major(), first.minor(), first.patch());
+    match (major, minor, patch) {
+        (0, 0, 0) => None,
+        (_, _, 1..) => Some(Version::new(major, minor, patch - 1)),
+        (_, 1.., 0) => Some(Version::new(major, minor - 1, 0)),
+        (_, 0, 0) => Some(Version::new(major - 1, 0, 0)),
+    }
+}
+
+/// The stable `$id` of a payload's schema (`urn:metrics:usage-statistics:3.2.0`,
+/// `urn:metrics:usage-statistics:baseline`).
+pub fn schema_id(name: &str, schema: &SchemaVersion) -> String {
+    format!("urn:metrics:{name}:{schema}")
 }
 
 /// The schema of `T`'s payload at `version`.
 pub fn root_schema<T: Metrics>(version: &Version) -> Schema {
     let versions = T::versions();
-    let effective = effective_version(&versions, version);
+    let effective = SchemaVersion::in_force(&versions, version);
     let release = effective
-        .as_ref()
+        .version()
         .map_or_else(|| version.release(), Version::release);
     let mut cx = SchemaContext::new(release);
     let body = object_schema(T::fields(), &mut cx);
 
     let mut root = Map::new();
     root.insert("$schema".into(), DIALECT.into());
-    root.insert("$id".into(), schema_id(T::NAME, effective.as_ref()).into());
-    let title = match &effective {
-        Some(v) => format!("{} {v}", T::NAME),
-        None => format!("{} baseline", T::NAME),
-    };
-    root.insert("title".into(), title.into());
+    root.insert("$id".into(), schema_id(T::NAME, &effective).into());
+    root.insert("title".into(), format!("{} {effective}", T::NAME).into());
     if !T::DESCRIPTION.is_empty() {
         root.insert("description".into(), T::DESCRIPTION.into());
     }
-    root.insert("$comment".into(), applies_to(effective.as_ref()).into());
+    root.insert("$comment".into(), applies_to(&effective).into());
     root.extend(body.to_value().as_object().cloned().unwrap_or_default());
     if !cx.defs.is_empty() {
         root.insert("$defs".into(), Value::Object(cx.defs));
@@ -114,12 +178,14 @@ pub fn root_schema<T: Metrics>(version: &Version) -> Schema {
 
 /// Says which product versions a schema applies to. It names no later version, so that a
 /// released schema file stays unchanged when later versions are added (see `index.json`).
-fn applies_to(effective: Option<&Version>) -> String {
+fn applies_to(effective: &SchemaVersion) -> String {
     match effective {
-        Some(v) => {
+        SchemaVersion::At(v) => {
             format!("The payload of product versions from {v} up to the next version in the index.")
         }
-        None => "The payload of product versions before the first version in the index.".to_owned(),
+        SchemaVersion::Baseline => {
+            "The payload of product versions before the first version in the index.".to_owned()
+        }
     }
 }
 

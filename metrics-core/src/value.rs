@@ -11,6 +11,7 @@ use serde::ser::SerializeMap;
 use crate::decode::{self, DecodeCx};
 use crate::enums::{MetricEnum, variant_exists};
 use crate::schema::SchemaContext;
+use crate::shape::Shape;
 use crate::types::{Bytes, InstallationId, Percent, Sha1Digest};
 use crate::version::{Release, Version};
 
@@ -79,6 +80,9 @@ pub trait MetricValue {
     fn nested_fields() -> Option<&'static [crate::Field]> {
         None
     }
+
+    /// What this type is, as data: its unit, or how it is built from other metric types.
+    fn shape() -> Shape;
 }
 
 /// A value seen at one release: the `serde::Serialize` view that [`crate::Metrics::at`]
@@ -144,6 +148,10 @@ macro_rules! unsigned_metric {
             fn absent_value() -> Option<Self> {
                 Some(0)
             }
+
+            fn shape() -> Shape {
+                Shape::Count { max: <$ty>::MAX as u64 }
+            }
         }
     )*};
 }
@@ -152,7 +160,7 @@ unsigned_metric!(u8, u16, u32, u64, usize);
 
 /// Plain values that serialize the same at every release, through their `Serialize` impl.
 macro_rules! plain_metric {
-    ($($ty:ty => $schema:expr, decode: |$cx:ident, $de:ident| $decode:expr, absent: $absent:expr;)*) => {$(
+    ($($ty:ty => $shape:expr, $schema:expr, decode: |$cx:ident, $de:ident| $decode:expr, absent: $absent:expr;)*) => {$(
         impl MetricValue for $ty {
             fn metric_schema(_: &mut SchemaContext) -> Schema {
                 $schema
@@ -171,15 +179,19 @@ macro_rules! plain_metric {
             fn absent_value() -> Option<Self> {
                 Some($absent)
             }
+
+            fn shape() -> Shape {
+                $shape
+            }
         }
     )*};
 }
 
 plain_metric! {
-    bool => schemars::json_schema!({ "type": "boolean" }),
+    bool => Shape::Flag, schemars::json_schema!({ "type": "boolean" }),
         decode: |cx, de| decode::decode_bool(cx, de),
         absent: false;
-    Percent => schemars::json_schema!({
+    Percent => Shape::Percent, schemars::json_schema!({
         "type": "number",
         "minimum": 0,
         "maximum": 100,
@@ -187,7 +199,7 @@ plain_metric! {
     }),
         decode: |cx, de| Ok(decode::decode_percent(cx, de)?.and_then(|v| Percent::new(v).ok())),
         absent: Percent::default();
-    Bytes => schemars::json_schema!({
+    Bytes => Shape::Bytes, schemars::json_schema!({
         "type": "integer",
         "minimum": 0,
         "maximum": u64::MAX,
@@ -195,7 +207,7 @@ plain_metric! {
     }),
         decode: |cx, de| Ok(decode::decode_unsigned(cx, de, u64::MAX)?.map(Bytes)),
         absent: Bytes(0);
-    Sha1Digest => schemars::json_schema!({
+    Sha1Digest => Shape::Sha1, schemars::json_schema!({
         "type": "string",
         "pattern": Sha1Digest::PATTERN,
         "$comment": "a SHA-1 digest, 40 lowercase hexadecimal digits"
@@ -208,7 +220,7 @@ plain_metric! {
             |s| s.parse().ok(),
         ),
         absent: Sha1Digest::default();
-    InstallationId => schemars::json_schema!({
+    InstallationId => Shape::InstallationId, schemars::json_schema!({
         "type": "string",
         "format": "uuid",
         "pattern": InstallationId::PATTERN,
@@ -222,7 +234,7 @@ plain_metric! {
             |s| s.parse().ok(),
         ),
         absent: InstallationId::from(uuid::Uuid::nil());
-    Version => schemars::json_schema!({
+    Version => Shape::Version, schemars::json_schema!({
         "type": "string",
         "pattern": crate::types::SEMVER_PATTERN,
         "$comment": "a product version, semver"
@@ -267,6 +279,10 @@ impl MetricValue for Duration {
     fn absent_value() -> Option<Self> {
         Some(Duration::ZERO)
     }
+
+    fn shape() -> Shape {
+        Shape::Milliseconds
+    }
 }
 
 impl<T: MetricValue> MetricValue for Option<T> {
@@ -307,6 +323,10 @@ impl<T: MetricValue> MetricValue for Option<T> {
 
     fn nested_fields() -> Option<&'static [crate::Field]> {
         T::nested_fields()
+    }
+
+    fn shape() -> Shape {
+        Shape::Optional(T::shape)
     }
 }
 
@@ -358,5 +378,13 @@ impl<K: MetricEnum + MetricValue + Ord, V: MetricValue> MetricValue for BTreeMap
 
     fn absent_value() -> Option<Self> {
         Some(BTreeMap::new())
+    }
+
+    fn shape() -> Shape {
+        Shape::Map {
+            key: K::NAME,
+            keys: K::variants,
+            values: V::shape,
+        }
     }
 }

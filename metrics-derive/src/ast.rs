@@ -3,8 +3,9 @@
 use serde_derive_internals::attr::RenameRule;
 use syn::{Data, DeriveInput, Fields, Ident, Type};
 
-use crate::attr::{ContainerAttrs, ItemAttrs, doc_comment};
+use crate::attr::{ContainerAttrs, ItemAttrs, doc_comment, unraw};
 use crate::ctxt::Ctxt;
+use crate::version::VersionLit;
 
 /// What the derive was asked for; messages differ.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -17,6 +18,7 @@ pub struct Container<'a> {
     pub ident: &'a Ident,
     pub name: String,
     pub doc: String,
+    pub first_release: Option<VersionLit>,
     pub body: Body<'a>,
 }
 
@@ -27,6 +29,8 @@ pub enum Body<'a> {
 
 pub struct Field<'a> {
     pub ident: &'a Ident,
+    /// The name as written, without `r#`.
+    pub rust_name: String,
     pub ty: &'a Type,
     pub key: String,
     /// The tokens the key came from (the `rename` literal, or the field name).
@@ -37,6 +41,8 @@ pub struct Field<'a> {
 
 pub struct Variant<'a> {
     pub ident: &'a Ident,
+    /// The name as written, without `r#`.
+    pub rust_name: String,
     pub name: String,
     pub name_span: proc_macro2::Span,
     pub doc: String,
@@ -141,6 +147,7 @@ impl<'a> Container<'a> {
             ident,
             name,
             doc,
+            first_release: attrs.first_release,
             body,
         })
     }
@@ -149,11 +156,7 @@ impl<'a> Container<'a> {
 impl<'a> Field<'a> {
     fn from_ast(cx: &Ctxt, field: &'a syn::Field, rule: RenameRule) -> Option<Self> {
         let ident = field.ident.as_ref()?;
-        let rust_name = ident.to_string();
-        let rust_name = rust_name
-            .strip_prefix("r#")
-            .unwrap_or(&rust_name)
-            .to_owned();
+        let rust_name = unraw(ident);
         let attrs = ItemAttrs::parse(cx, &field.attrs, "field", &rust_name);
         let (key, key_span) = match &attrs.rename {
             Some(lit) => (lit.value(), lit.span()),
@@ -161,6 +164,7 @@ impl<'a> Field<'a> {
         };
         Some(Field {
             ident,
+            rust_name,
             ty: &field.ty,
             key,
             key_span,
@@ -172,11 +176,7 @@ impl<'a> Field<'a> {
 
 impl<'a> Variant<'a> {
     fn from_ast(cx: &Ctxt, variant: &'a syn::Variant, rule: RenameRule) -> Self {
-        let rust_name = variant.ident.to_string();
-        let rust_name = rust_name
-            .strip_prefix("r#")
-            .unwrap_or(&rust_name)
-            .to_owned();
+        let rust_name = unraw(&variant.ident);
         let attrs = ItemAttrs::parse(cx, &variant.attrs, "variant", &rust_name);
         let (name, name_span) = match &attrs.rename {
             Some(lit) => (lit.value(), lit.span()),
@@ -184,6 +184,7 @@ impl<'a> Variant<'a> {
         };
         Variant {
             ident: &variant.ident,
+            rust_name,
             name,
             name_span,
             doc: doc_comment(&variant.attrs),

@@ -1,6 +1,7 @@
 //! Attribute parsing: `#[metrics(...)]`, `#[since("...")]`, `#[until("...")]`, doc comments.
 
 use serde_derive_internals::attr::RenameRule;
+use syn::spanned::Spanned as _;
 use syn::{Attribute, Expr, Lit, LitStr, Meta};
 
 use crate::ctxt::Ctxt;
@@ -11,6 +12,8 @@ use crate::version::VersionLit;
 pub struct ContainerAttrs {
     pub name: Option<LitStr>,
     pub rename_all: Option<RenameRule>,
+    /// `first_release = "1.0"`: the product's first release (documentation only).
+    pub first_release: Option<VersionLit>,
 }
 
 /// `#[metrics(...)]`, `#[since]` and `#[until]` on a field or variant.
@@ -19,10 +22,12 @@ pub struct ItemAttrs {
     pub rename: Option<LitStr>,
     pub since: Option<VersionLit>,
     pub until: Option<VersionLit>,
+    /// `version`: the field holds the payload's own version (fields only).
+    pub version: Option<proc_macro2::Span>,
 }
 
-const CONTAINER_KEYS: &[&str] = &["name", "rename_all"];
-const ITEM_KEYS: &[&str] = &["rename"];
+const CONTAINER_KEYS: &[&str] = &["name", "rename_all", "first_release"];
+const ITEM_KEYS: &[&str] = &["rename", "version"];
 
 /// The doc comment as text: lines of a paragraph joined with a space, paragraphs separated
 /// by a blank line (as rustdoc renders them).
@@ -57,7 +62,43 @@ pub fn doc_comment(attrs: &[Attribute]) -> String {
     paragraphs.join("\n\n")
 }
 
+/// The identifier as written, without a raw identifier's `r#`.
+pub fn unraw(ident: &syn::Ident) -> String {
+    let text = ident.to_string();
+    match text.strip_prefix("r#") {
+        Some(rest) => rest.to_owned(),
+        None => text,
+    }
+}
+
+/// Runs `each` on every key of every `#[metrics(...)]` in `attrs`, after reporting a key
+/// given twice in one list; parse errors are recorded in `cx`.
+fn each_metrics_key(
+    cx: &Ctxt,
+    attrs: &[Attribute],
+    mut each: impl FnMut(&str, &syn::meta::ParseNestedMeta) -> syn::Result<()>,
+) {
+    for attr in attrs.iter().filter(|a| a.path().is_ident("metrics")) {
+        let mut seen = Vec::new();
+        let result = attr.parse_nested_meta(|meta| {
+            let key = meta_key(&meta.path);
+            if seen.contains(&key) {
+                cx.error_spanned_by(
+                    &meta.path,
+                    format!("duplicate key `{key}` in `#[metrics(...)]`: give it once"),
+                );
+            }
+            seen.push(key.clone());
+            each(&key, &meta)
+        });
+        if let Err(err) = result {
+            cx.syn_error(err);
+        }
+    }
+}
+
 impl ContainerAttrs {
+    /// `what` is "field" or "variant", for messages.
     pub fn parse(cx: &Ctxt, attrs: &[Attribute], what: &str) -> Self {
         let mut out = ContainerAttrs::default();
         for attr in attrs {
@@ -65,57 +106,63 @@ impl ContainerAttrs {
                 cx.error_spanned_by(
                     attr,
                     format!(
-                        "`#[{}]` goes on a {what}, not on the type: the type exists as long as one of its {what}s does",
-                        attr.path().get_ident().map(ToString::to_string).unwrap_or_default()
+                        "`#[{}]` goes on a {what}, not on the type: the type exists as long as one of its {what}s does{}",
+                        attr.path().get_ident().map(ToString::to_string).unwrap_or_default(),
+                        if what == "field" {
+                            "; to say which release the product started with, write `#[metrics(first_release = \"1.0\")]`"
+                        } else {
+                            ""
+                        }
                     ),
                 );
-                continue;
-            }
-            if !attr.path().is_ident("metrics") {
-                continue;
-            }
-            let mut seen = Vec::new();
-            let result = attr.parse_nested_meta(|meta| {
-                let key = meta_key(&meta.path);
-                if seen.contains(&key) {
-                    cx.error_spanned_by(
-                        &meta.path,
-                        format!("duplicate key `{key}` in `#[metrics(...)]`: give it once"),
-                    );
-                }
-                seen.push(key.clone());
-                match key.as_str() {
-                    "name" => {
-                        let lit: LitStr = meta.value()?.parse()?;
-                        if !is_name(&lit.value()) {
-                            cx.error_spanned_by(
-                                &lit,
-                                format!(
-                                    "invalid name `{}`: a payload name is lowercase letters, digits and `-`, starting with a letter (it becomes the schema's file name and `$id`)",
-                                    lit.value()
-                                ),
-                            );
-                        }
-                        out.name = Some(lit);
-                    }
-                    "rename_all" => {
-                        let lit: LitStr = meta.value()?.parse()?;
-                        match RenameRule::from_str(&lit.value()) {
-                            Ok(rule) => out.rename_all = Some(rule),
-                            Err(err) => cx.error_spanned_by(&lit, err),
-                        }
-                    }
-                    _ => {
-                        cx.error_spanned_by(&meta.path, unknown_key(&key, CONTAINER_KEYS, ITEM_KEYS, what));
-                        skip_value(&meta)?;
-                    }
-                }
-                Ok(())
-            });
-            if let Err(err) = result {
-                cx.syn_error(err);
             }
         }
+        each_metrics_key(cx, attrs, |key, meta| {
+            match key {
+                "name" => {
+                    let lit: LitStr = meta.value()?.parse()?;
+                    if !is_name(&lit.value()) {
+                        cx.error_spanned_by(
+                            &lit,
+                            format!(
+                                "invalid name `{}`: a payload name is lowercase letters, digits and `-`, starting with a letter (it becomes the schema's file name and `$id`)",
+                                lit.value()
+                            ),
+                        );
+                    }
+                    out.name = Some(lit);
+                }
+                "rename_all" => {
+                    let lit: LitStr = meta.value()?.parse()?;
+                    match RenameRule::from_str(&lit.value()) {
+                        Ok(rule) => out.rename_all = Some(rule),
+                        Err(err) => cx.error_spanned_by(&lit, err),
+                    }
+                }
+                "first_release" if what == "field" => {
+                    let lit: LitStr = meta.value()?.parse()?;
+                    match VersionLit::parse(&lit.value(), lit.span()) {
+                        Ok(version) => out.first_release = Some(version),
+                        Err(message) => cx.error_at(lit.span(), message),
+                    }
+                }
+                "first_release" => {
+                    cx.error_spanned_by(
+                        &meta.path,
+                        "`first_release` goes on a `#[derive(Metrics)]` struct (the payload), not on an enum",
+                    );
+                    skip_value(meta)?;
+                }
+                _ => {
+                    cx.error_spanned_by(
+                        &meta.path,
+                        unknown_key(key, CONTAINER_KEYS, ITEM_KEYS, what),
+                    );
+                    skip_value(meta)?;
+                }
+            }
+            Ok(())
+        });
         out
     }
 }
@@ -125,69 +172,77 @@ impl ItemAttrs {
     pub fn parse(cx: &Ctxt, attrs: &[Attribute], what: &str, name: &str) -> Self {
         let mut out = ItemAttrs::default();
         for attr in attrs {
-            if attr.path().is_ident("since") || attr.path().is_ident("until") {
-                let is_since = attr.path().is_ident("since");
-                let which = if is_since { "since" } else { "until" };
-                let Some(version) = parse_version_attr(cx, attr, which) else {
-                    continue;
-                };
-                let slot = if is_since {
-                    &mut out.since
-                } else {
-                    &mut out.until
-                };
-                if slot.is_some() {
-                    cx.error_spanned_by(
-                        attr,
-                        format!(
-                            "duplicate `#[{which}]` on {what} `{name}`: a {what} is {} once; keep one",
-                            if is_since { "added" } else { "removed" }
-                        ),
-                    );
-                } else {
-                    *slot = Some(version);
-                }
+            if !(attr.path().is_ident("since") || attr.path().is_ident("until")) {
                 continue;
             }
-            if !attr.path().is_ident("metrics") {
+            let is_since = attr.path().is_ident("since");
+            let which = if is_since { "since" } else { "until" };
+            let Some(version) = parse_version_attr(cx, attr, which) else {
                 continue;
-            }
-            let mut seen = Vec::new();
-            let result = attr.parse_nested_meta(|meta| {
-                let key = meta_key(&meta.path);
-                if seen.contains(&key) {
-                    cx.error_spanned_by(
-                        &meta.path,
-                        format!("duplicate key `{key}` in `#[metrics(...)]`: give it once"),
-                    );
-                }
-                seen.push(key.clone());
-                match key.as_str() {
-                    "rename" => {
-                        let lit: LitStr = meta.value()?.parse()?;
-                        if lit.value().is_empty() {
-                            cx.error_spanned_by(&lit, format!("empty `rename` on {what} `{name}`: give the JSON name"));
-                        }
-                        out.rename = Some(lit);
-                    }
-                    "since" | "until" => {
-                        cx.error_spanned_by(
-                            &meta.path,
-                            format!("`{key}` is an attribute of its own: write `#[{key}(\"3.4\")]` on the {what}"),
-                        );
-                        skip_value(&meta)?;
-                    }
-                    _ => {
-                        cx.error_spanned_by(&meta.path, unknown_key(&key, ITEM_KEYS, CONTAINER_KEYS, what));
-                        skip_value(&meta)?;
-                    }
-                }
-                Ok(())
-            });
-            if let Err(err) = result {
-                cx.syn_error(err);
+            };
+            let slot = if is_since {
+                &mut out.since
+            } else {
+                &mut out.until
+            };
+            if slot.is_some() {
+                cx.error_spanned_by(
+                    attr,
+                    format!(
+                        "duplicate `#[{which}]` on {what} `{name}`: a {what} is {} once; keep one",
+                        if is_since { "added" } else { "removed" }
+                    ),
+                );
+            } else {
+                *slot = Some(version);
             }
         }
+        each_metrics_key(cx, attrs, |key, meta| {
+            match key {
+                "rename" => {
+                    let lit: LitStr = meta.value()?.parse()?;
+                    if lit.value().is_empty() {
+                        cx.error_spanned_by(
+                            &lit,
+                            format!("empty `rename` on {what} `{name}`: give the JSON name"),
+                        );
+                    }
+                    out.rename = Some(lit);
+                }
+                "version" if what == "field" => {
+                    if !meta.input.is_empty() && !meta.input.peek(syn::Token![,]) {
+                        cx.error_spanned_by(
+                            &meta.path,
+                            "`version` takes no value: write `#[metrics(version)]` on the `Version` field that holds the payload's own version",
+                        );
+                        skip_value(meta)?;
+                    }
+                    out.version = Some(meta.path.span());
+                }
+                "version" => {
+                    cx.error_spanned_by(
+                        &meta.path,
+                        "`version` marks the field of a `#[derive(Metrics)]` struct that holds the payload's own version; it does not apply to a variant",
+                    );
+                    skip_value(meta)?;
+                }
+                "since" | "until" => {
+                    cx.error_spanned_by(
+                        &meta.path,
+                        format!("`{key}` is an attribute of its own: write `#[{key}(\"3.4\")]` on the {what}"),
+                    );
+                    skip_value(meta)?;
+                }
+                _ => {
+                    cx.error_spanned_by(
+                        &meta.path,
+                        unknown_key(key, ITEM_KEYS, CONTAINER_KEYS, what),
+                    );
+                    skip_value(meta)?;
+                }
+            }
+            Ok(())
+        });
         out
     }
 }

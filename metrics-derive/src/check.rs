@@ -8,37 +8,26 @@ use crate::ast::{Body, Container, Field, Variant};
 use crate::attr::ItemAttrs;
 use crate::ctxt::Ctxt;
 
-const ALLOWED: &str = "counts (u8, u16, u32, u64, usize), flags (bool), `Percent`, `Bytes`, `std::time::Duration`, `Sha1Digest`, `Option<_>` of these, nested `#[derive(Metrics)]` structs, `#[derive(MetricEnum)]` enums, and `BTreeMap<_, _>` keyed by such an enum";
+const ALLOWED: &str = "counts (u8, u16, u32, u64, usize), flags (bool), `Percent`, `Bytes`, `std::time::Duration`, `Sha1Digest`, `InstallationId`, `Version`, `Option<_>` of these, nested `#[derive(Metrics)]` structs, `#[derive(MetricEnum)]` enums, and `BTreeMap<_, _>` keyed by such an enum";
 
 pub fn check(cx: &Ctxt, container: &Container) {
     match &container.body {
         Body::Struct(fields) => {
             for field in fields {
-                check_range(cx, &field.attrs, "field", &field.ident.to_string());
+                check_range(cx, &field.attrs, "field", &field.rust_name);
                 check_type(cx, field, field.ty);
+                check_doc(cx, field);
+                check_first_release(cx, container, field);
             }
-            check_unique(
-                cx,
-                fields
-                    .iter()
-                    .map(|f| (f.ident.to_string(), &f.key, f.key_span)),
-                "field",
-                "JSON key",
-            );
+            check_shared_keys(cx, fields);
+            check_version_field(cx, fields);
         }
         Body::Enum(variants) => {
             for variant in variants {
-                check_range(cx, &variant.attrs, "variant", &variant.ident.to_string());
+                check_range(cx, &variant.attrs, "variant", &variant.rust_name);
                 check_fieldless(cx, variant);
             }
-            check_unique(
-                cx,
-                variants
-                    .iter()
-                    .map(|v| (v.ident.to_string(), &v.name, v.name_span)),
-                "variant",
-                "serialized name",
-            );
+            check_unique(cx, variants);
         }
     }
 }
@@ -67,24 +56,124 @@ fn check_range(cx: &Ctxt, attrs: &ItemAttrs, what: &str, name: &str) {
     }
 }
 
-fn check_unique<'a>(
-    cx: &Ctxt,
-    names: impl Iterator<Item = (String, &'a String, proc_macro2::Span)>,
-    what: &str,
-    kind: &str,
-) {
-    let mut seen: BTreeMap<&String, String> = BTreeMap::new();
-    for (rust_name, name, span) in names {
-        if let Some(first) = seen.get(name) {
+/// Two variants cannot share a serialized name.
+fn check_unique(cx: &Ctxt, variants: &[Variant]) {
+    let mut seen: BTreeMap<&String, &String> = BTreeMap::new();
+    for variant in variants {
+        if let Some(first) = seen.get(&variant.name) {
             cx.error_at(
-                span,
+                variant.name_span,
                 format!(
-                    "{what}s `{first}` and `{rust_name}` both have the {kind} `{name}`: give one of them another name with `#[metrics(rename = \"...\")]`"
+                    "variants `{first}` and `{}` both have the serialized name `{}`: give one of them another name with `#[metrics(rename = \"...\")]`",
+                    variant.rust_name, variant.name
                 ),
             );
         } else {
-            seen.insert(name, rust_name);
+            seen.insert(&variant.name, &variant.rust_name);
         }
+    }
+}
+
+/// The versions a field is sent at, `[since, until)`, as comparable parts.
+fn range(attrs: &ItemAttrs) -> ([u64; 3], Option<[u64; 3]>) {
+    (
+        attrs.since.as_ref().map_or([0, 0, 0], |v| v.parts),
+        attrs.until.as_ref().map(|v| v.parts),
+    )
+}
+
+fn describe_range(attrs: &ItemAttrs) -> String {
+    match (&attrs.since, &attrs.until) {
+        (None, None) => "at every version".to_owned(),
+        (Some(since), None) => format!("from {}", since.text),
+        (None, Some(until)) => format!("from the start until {}", until.text),
+        (Some(since), Some(until)) => format!("from {} until {}", since.text, until.text),
+    }
+}
+
+/// Two fields may share a JSON key only when no version sends both: their `[since, until)`
+/// ranges do not overlap (the migration of a released field to a new type).
+fn check_shared_keys(cx: &Ctxt, fields: &[Field]) {
+    for (index, field) in fields.iter().enumerate() {
+        let Some(first) = fields[..index].iter().find(|earlier| {
+            earlier.key == field.key && overlap(range(&earlier.attrs), range(&field.attrs))
+        }) else {
+            continue;
+        };
+        cx.error_at(
+            field.key_span,
+            format!(
+                "fields `{}` and `{}` both have the JSON key `{}` and a version that sends both (`{}` is sent {}, `{}` {}): give one of them another name with `#[metrics(rename = \"...\")]`, or, to replace a field with one of another type, retire the old one with `#[until(\"X.Y\")]` and give the new one `#[since(\"X.Y\")]`",
+                first.rust_name,
+                field.rust_name,
+                field.key,
+                first.rust_name,
+                describe_range(&first.attrs),
+                field.rust_name,
+                describe_range(&field.attrs),
+            ),
+        );
+    }
+}
+
+fn overlap(a: ([u64; 3], Option<[u64; 3]>), b: ([u64; 3], Option<[u64; 3]>)) -> bool {
+    let before = |end: Option<[u64; 3]>, start: [u64; 3]| end.is_some_and(|end| end <= start);
+    !(before(a.1, b.0) || before(b.1, a.0))
+}
+
+/// A field's doc comment is the text of the public disclosure page.
+fn check_doc(cx: &Ctxt, field: &Field) {
+    if field.doc.trim().is_empty() {
+        cx.error_spanned_by(
+            field.ident,
+            format!(
+                "field `{}` has no doc comment: a metric's doc comment is the text of the public disclosure page, which tells users what is sent; write one, e.g. `/// The number of projects you have`",
+                field.rust_name
+            ),
+        );
+    }
+}
+
+/// No field can be added before the product's first release.
+fn check_first_release(cx: &Ctxt, container: &Container, field: &Field) {
+    let (Some(first), Some(since)) = (&container.first_release, &field.attrs.since) else {
+        return;
+    };
+    if since.parts < first.parts {
+        cx.error_at(
+            since.span,
+            format!(
+                "field `{}` has `#[since(\"{}\")]`, before the first release `{}` declared on `{}`: a field sent from the first release needs no since; remove it, or correct `first_release`",
+                field.rust_name, since.text, first.text, container.ident
+            ),
+        );
+    }
+}
+
+/// At most one field holds the payload's own version, and it exists at every version.
+fn check_version_field(cx: &Ctxt, fields: &[Field]) {
+    let mut marked = fields.iter().filter_map(|f| Some((f, f.attrs.version?)));
+    let first = marked.next();
+    for (field, span) in marked {
+        cx.error_at(
+            span,
+            format!(
+                "`#[metrics(version)]` is already on field `{}`: a payload has one version field; remove it from `{}`",
+                first.map(|(f, _)| f.rust_name.as_str()).unwrap_or_default(),
+                field.rust_name
+            ),
+        );
+    }
+    if let Some((field, span)) = first
+        && (field.attrs.since.is_some() || field.attrs.until.is_some())
+    {
+        cx.error_at(
+            span,
+            format!(
+                "the version field `{}` has `#[since]` or `#[until]`: the payload's version must be sent at every version, since it decides which schema applies; remove them",
+                field.rust_name
+            ),
+        );
     }
 }
 
@@ -109,7 +198,7 @@ fn check_type(cx: &Ctxt, field: &Field, ty: &Type) {
             ty,
             format!(
                 "field `{}`: {reason}\nonly aggregates may be metrics: {ALLOWED}",
-                field.ident
+                field.rust_name
             ),
         );
     }

@@ -45,8 +45,7 @@ fn expand_struct(container: &Container, fields: &[Field]) -> TokenStream {
     let table = fields.iter().map(|field| {
         let ty = checked_ty(field);
         let key = &field.key;
-        let rust_name = field.ident.to_string();
-        let rust_name = rust_name.strip_prefix("r#").unwrap_or(&rust_name);
+        let rust_name = &field.rust_name;
         let doc = &field.doc;
         let availability = availability(&field.attrs.since, &field.attrs.until);
         quote_spanned! {ty_span(field)=>
@@ -110,11 +109,38 @@ fn expand_struct(container: &Container, fields: &[Field]) -> TokenStream {
     let decode_value_items = decode::struct_value_items(fields);
     let decode_impl = decode::struct_decode_impl(container, fields);
 
+    let first_release = container.first_release.as_ref().map(|version| {
+        let [major, minor, patch] = version.parts;
+        quote! {
+            const FIRST_RELEASE: ::core::option::Option<::metrics_core::Version> =
+                ::core::option::Option::Some(::metrics_core::Version::new(#major, #minor, #patch));
+        }
+    });
+    let version_field = version_field(fields);
+    let version_key = version_field.map(|field| {
+        let key = &field.key;
+        quote!(const VERSION_KEY: ::core::option::Option<&'static ::core::primitive::str> = ::core::option::Option::Some(#key);)
+    });
+    // The marked version field must be a `Version`: a bound spanned on its type.
+    let version_check = version_field
+        .filter(|field| field.attrs.version.is_some())
+        .map(|field| {
+            let ty = field.ty;
+            quote_spanned! {ty_span(field)=>
+                const _: fn() = || {
+                    fn version_field<__T: ::metrics_core::VersionField>() {}
+                    version_field::<#ty>();
+                };
+            }
+        });
+
     quote! {
         #[automatically_derived]
         impl ::metrics_core::Metrics for #ident {
             const NAME: &'static ::core::primitive::str = #name;
             const DESCRIPTION: &'static ::core::primitive::str = #doc;
+            #first_release
+            #version_key
 
             fn fields() -> &'static [::metrics_core::Field] {
                 static FIELDS: [::metrics_core::Field; #count] = [#(#table),*];
@@ -135,6 +161,13 @@ fn expand_struct(container: &Container, fields: &[Field]) -> TokenStream {
                     <Self as ::metrics_core::Metrics>::fields(),
                     __out,
                 )
+            }
+
+            fn shape() -> ::metrics_core::Shape {
+                ::metrics_core::Shape::Struct {
+                    name: <Self as ::metrics_core::Metrics>::NAME,
+                    fields: <Self as ::metrics_core::Metrics>::fields,
+                }
             }
 
             #[inline]
@@ -160,7 +193,26 @@ fn expand_struct(container: &Container, fields: &[Field]) -> TokenStream {
         #decode_impl
 
         #(#nesting_checks)*
+
+        #version_check
     }
+}
+
+/// The field that holds the payload's own version: the one marked `#[metrics(version)]`,
+/// else a field named `version` whose type is written `Version`.
+fn version_field<'f, 'a>(fields: &'f [Field<'a>]) -> Option<&'f Field<'a>> {
+    fields
+        .iter()
+        .find(|field| field.attrs.version.is_some())
+        .or_else(|| {
+            fields.iter().find(|field| {
+                field.rust_name == "version"
+                    && field.attrs.since.is_none()
+                    && field.attrs.until.is_none()
+                    && matches!(field.ty, syn::Type::Path(path) if path.qself.is_none()
+                        && path.path.segments.last().is_some_and(|s| s.ident == "Version" && s.arguments.is_none()))
+            })
+        })
 }
 
 /// Whether each field exists at `__release`, from constants: `true` for ungated fields, so
@@ -210,11 +262,7 @@ fn expand_enum(container: &Container, variants: &[Variant]) -> TokenStream {
 
     let table = variants.iter().map(|variant| {
         let serialized = &variant.name;
-        let rust_name = variant.ident.to_string();
-        let rust_name = rust_name
-            .strip_prefix("r#")
-            .unwrap_or(&rust_name)
-            .to_owned();
+        let rust_name = &variant.rust_name;
         let doc = &variant.doc;
         let availability = availability(&variant.attrs.since, &variant.attrs.until);
         quote!(::metrics_core::Variant::new(#serialized, #rust_name, #availability, #doc))
@@ -258,6 +306,13 @@ fn expand_enum(container: &Container, variants: &[Variant]) -> TokenStream {
                 ::metrics_core::__private::enum_change_points::<Self>(__out)
             }
 
+            fn shape() -> ::metrics_core::Shape {
+                ::metrics_core::Shape::Enum {
+                    name: <Self as ::metrics_core::MetricEnum>::NAME,
+                    variants: <Self as ::metrics_core::MetricEnum>::variants,
+                }
+            }
+
             #[inline]
             fn serialize_metric<__S: ::metrics_core::__private::serde::Serializer>(
                 &self,
@@ -287,6 +342,10 @@ pub fn fallback(ident: &Ident, enum_like: bool, name: &str) -> TokenStream {
                 _: ::metrics_core::Release,
                 _: __S,
             ) -> ::core::result::Result<__S::Ok, __S::Error> {
+                ::core::unimplemented!()
+            }
+
+            fn shape() -> ::metrics_core::Shape {
                 ::core::unimplemented!()
             }
         }

@@ -1,8 +1,8 @@
 //! The derives of `metrics-core`: `#[derive(Metrics)]` and `#[derive(MetricEnum)]`.
 //!
-//! Three rooms, as in serde_derive: [`ast`] reads the input into a model (with [`attr`]
-//! parsing the attributes), [`check`] applies the cross-field rules, [`expand`] generates
-//! the code. Errors are collected in a [`ctxt::Ctxt`] and reported together; on error a
+//! Three rooms, as in serde_derive: `ast` reads the input into a model (with `attr`
+//! parsing the attributes), `check` applies the cross-field rules, `expand` generates
+//! the code. Errors are collected in a `ctxt::Ctxt` and reported together; on error a
 //! fallback impl is emitted so that no follow-on errors appear.
 
 mod ast;

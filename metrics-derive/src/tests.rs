@@ -93,3 +93,30 @@ fn errors_and_fallback() {
     );
     insta::assert_snapshot!(expanded);
 }
+
+/// A field replaced by one of another type under the same JSON key (versions that do not
+/// overlap), a declared first release and a version field: the shared key's decoder arm
+/// picks the field the release has.
+#[test]
+fn shared_key_first_release_and_version_field() {
+    let expanded = expand(
+        parse_quote! {
+            /// A heartbeat.
+            #[metrics(first_release = "1.0", rename_all = "camelCase")]
+            struct Heartbeat {
+                /// The product version
+                #[metrics(version)]
+                product_version: Version,
+                /// The number of teams (up to 65535)
+                #[until("2.1")]
+                #[metrics(rename = "teams")]
+                teams_small: u16,
+                /// The number of teams
+                #[since("2.1")]
+                teams: u32,
+            }
+        },
+        Derive::Metrics,
+    );
+    insta::assert_snapshot!(expanded);
+}

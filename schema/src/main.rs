@@ -1,9 +1,10 @@
-//! The reference model's command line: `generate` and `check` its schema files.
+//! The reference model's command line: `generate`, `check`, `release`, `diff` and `docs` of
+//! its schema files.
 
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    metrics_core::cli::run(
+    metrics_tool::cli::run(
         concat!(env!("CARGO_MANIFEST_DIR"), "/generated"),
         &schema::models(),
     )

@@ -1,6 +1,8 @@
 //! The CLI's promises, through the built binary of a small test model in several states
-//! (`src/bin/evolving-model.rs`): released versions are frozen, legitimate evolution adds a
-//! file, every bad input gets a clear message, a non-zero exit and leaves nothing half-written.
+//! (`src/bin/evolving-model.rs`): drafts change freely until `release` freezes them, released
+//! versions are frozen, legitimate evolution adds a file, each history change is reported
+//! once with the fix, every bad input gets a clear message, a non-zero exit and leaves
+//! nothing half-written.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -100,19 +102,32 @@ fn contents(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     out
 }
 
-/// A directory holding the generated files of the released state `v1`.
+/// A directory holding the generated files of the state `v1`, released through 1.4.
 fn released() -> (TempDir, PathBuf) {
-    released_state("v1")
+    released_state("v1", "1.4")
 }
 
-/// A directory holding the generated files of `state`, as released.
-fn released_state(state: &str) -> (TempDir, PathBuf) {
+/// A directory holding the generated files of `state`, released through `version`.
+fn released_state(state: &str, version: &str) -> (TempDir, PathBuf) {
     let temp = TempDir::new().unwrap();
     let dir = temp.path().join("generated");
     run(state, "generate", &dir, &[])
         .succeeds()
-        .says(" written, 0 unchanged, 0 removed");
+        .says(" written, 0 unchanged, 0 removed")
+        .says("nothing is released yet");
+    run(state, "release", &dir, &[version])
+        .succeeds()
+        .says(&format!(" released through {}: ", full(version)));
     (temp, dir)
+}
+
+/// `1.4` as the CLI prints it: `1.4.0`.
+fn full(version: &str) -> String {
+    if version.matches('.').count() == 1 {
+        format!("{version}.0")
+    } else {
+        version.to_owned()
+    }
 }
 
 #[test]
@@ -142,11 +157,15 @@ fn generated_files_pass_check_and_a_second_generate_writes_nothing() {
 
 /// Generates state `state` over the released files; returns (added, changed) files.
 fn evolve(state: &str) -> (Vec<String>, Vec<String>, TempDir, PathBuf) {
-    evolve_from("v1", state)
+    evolve_from("v1", "1.4", state)
 }
 
-fn evolve_from(released_as: &str, state: &str) -> (Vec<String>, Vec<String>, TempDir, PathBuf) {
-    let (temp, dir) = released_state(released_as);
+fn evolve_from(
+    released_as: &str,
+    version: &str,
+    state: &str,
+) -> (Vec<String>, Vec<String>, TempDir, PathBuf) {
+    let (temp, dir) = released_state(released_as, version);
     let before = contents(&dir);
     run(state, "check", &dir, &[])
         .fails()
@@ -209,11 +228,11 @@ fn rewording_a_doc_comment_is_not_a_history_change() {
 /// `check` and `generate` both refuse `state`, with `messages`; nothing changes on disk,
 /// until `--allow-history-change` rewrites it and says so.
 fn refused(state: &str, messages: &[&str]) {
-    refused_from("v1", state, messages);
+    refused_from("v1", "1.4", state, messages);
 }
 
-fn refused_from(released_as: &str, state: &str, messages: &[&str]) {
-    let (_temp, dir) = released_state(released_as);
+fn refused_from(released_as: &str, version: &str, state: &str, messages: &[&str]) {
+    let (_temp, dir) = released_state(released_as, version);
     let before = contents(&dir);
     let mut check = run(state, "check", &dir, &[])
         .fails()
@@ -244,8 +263,23 @@ fn changing_the_since_of_a_released_field_is_refused() {
     refused(
         "since-later",
         &[
-            "stats 1.2.0: field `channels` (integer (max 4294967295)) would disappear (its since is now 1.3.0)",
-            "stats 1.2.0: the released version would lose its schema file (stats/1.2.0.json)",
+            "stats 1.2.0: field `channels`: since changed from 1.2.0 to 1.3.0, which would change the released 1.2.0 payload; a released field keeps its since: restore `#[since(\"1.2\")]`",
+        ],
+    );
+    // One finding, not one per symptom (the lost file is explained by the since).
+    let (_temp, dir) = released();
+    run("since-later", "check", &dir, &[])
+        .fails()
+        .does_not_say("would disappear")
+        .does_not_say("lose its schema file");
+}
+
+#[test]
+fn a_since_moved_to_a_later_version_that_sorts_earlier_as_text_is_named() {
+    refused(
+        "since-1.10",
+        &[
+            "stats 1.2.0, 1.4.0: field `channels`: since changed from 1.2.0 to 1.10.0, which would change the released 1.2.0, 1.4.0 payloads; a released field keeps its since: restore `#[since(\"1.2\")]`",
         ],
     );
 }
@@ -255,7 +289,7 @@ fn moving_a_since_earlier_into_released_history_is_refused() {
     refused(
         "since-earlier",
         &[
-            "stats baseline: field `channels` (with since 1.1.0) would appear in what product version 1.1.0 sends (the released baseline payload)",
+            "stats baseline: field `channels`: since changed from 1.2.0 to 1.1.0, which would change what 1.1.0 sends (the released baseline payload); a released field keeps its since: restore `#[since(\"1.2\")]`",
         ],
     );
 }
@@ -265,8 +299,7 @@ fn deleting_a_released_field_is_refused() {
     refused(
         "deleted",
         &[
-            "stats 1.2.0: field `channels` (integer (max 4294967295)) would disappear (no field is declared as `channels` any more: renamed or deleted?)",
-            "stats 1.4.0: field `channels`",
+            "stats 1.2.0, 1.4.0: field `channels` (integer (max 4294967295)) would disappear from the released 1.2.0, 1.4.0 payloads: no field is declared as `channels` any more (renamed or deleted?); a released field stays declared: retire it with `#[until(\"...\")]`, a version after the newest released one (1.4.0)",
         ],
     );
 }
@@ -276,8 +309,7 @@ fn renaming_a_released_field_is_refused() {
     refused(
         "renamed",
         &[
-            "stats 1.2.0: field `channels` (integer (max 4294967295)) would disappear",
-            "stats 1.2.0: a new field `streams` with since 1.2.0 would change the released 1.2.0 payload; give it a since later than the newest released version (1.4.0)",
+            "stats 1.2.0, 1.4.0: field `channels` would disappear and a new field `streams` with the same type and since would appear in the released 1.2.0, 1.4.0 payloads: renamed? keep the JSON key with `#[metrics(rename = \"channels\")]` on the field now sent as `streams`",
         ],
     );
 }
@@ -287,8 +319,29 @@ fn changing_the_type_of_a_released_field_is_refused() {
     refused(
         "retyped",
         &[
-            "stats 1.2.0: field `channels` changed type from integer (max 4294967295) to integer (max 18446744073709551615)",
+            "stats 1.2.0, 1.4.0: field `channels` changed type from integer (max 4294967295) to integer (max 18446744073709551615), but the released 1.2.0, 1.4.0 payloads send integer (max 4294967295); a released field keeps its type. To send the new type, retire this field with `#[until(\"X.Y\")]` and declare a new one with `#[since(\"X.Y\")]` and `#[metrics(rename = \"channels\")]` (two fields may share a JSON key in versions that do not overlap)",
         ],
+    );
+}
+
+#[test]
+fn the_migration_a_type_change_needs_adds_a_draft_under_the_same_key() {
+    // The released field retired at 2.0, a wider field with the same JSON key from 2.0 on.
+    let (added, changed, _temp, dir) = evolve("retyped-migrated");
+    assert_eq!(added, ["stats/2.0.0.json"]);
+    assert_eq!(changed, ["DISCLOSURE.md", "index.json"]);
+    let schema: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(dir.join("stats/2.0.0.json")).unwrap()).unwrap();
+    assert_eq!(
+        schema["properties"]["channels"]["maximum"],
+        serde_json::json!(u64::MAX)
+    );
+    let page = fs::read_to_string(dir.join("DISCLOSURE.md")).unwrap();
+    assert!(
+        page.contains(
+            "| The number of channels | 1.2, removed in 2.0 |\n| The number of channels | 2.0 |"
+        ),
+        "{page}"
     );
 }
 
@@ -307,14 +360,14 @@ fn a_new_field_with_a_released_since_is_refused() {
     refused(
         "new-in-old",
         &[
-            "stats 1.2.0: a new field `foo` with since 1.2.0 would change the released 1.2.0 payload; give it a since later than the newest released version (1.4.0)",
+            "stats 1.2.0, 1.4.0: a new field `foo` with since 1.2.0 would change the released 1.2.0, 1.4.0 payloads; give it a since later than the newest released version (1.4.0)",
         ],
     );
 }
 
 #[test]
 fn a_new_enum_variant_with_a_new_since_adds_one_version_file() {
-    let (added, changed, _temp, dir) = evolve_from("enum-v1", "enum-new-variant");
+    let (added, changed, _temp, dir) = evolve_from("enum-v1", "1.2", "enum-new-variant");
     assert_eq!(added, ["steps/2.0.0.json"]);
     assert_eq!(changed, ["DISCLOSURE.md", "index.json"]);
     let schema = fs::read_to_string(dir.join("steps/2.0.0.json")).unwrap();
@@ -325,6 +378,7 @@ fn a_new_enum_variant_with_a_new_since_adds_one_version_file() {
 fn a_new_enum_variant_dated_in_released_history_is_refused() {
     refused_from(
         "enum-v1",
+        "1.2",
         "enum-backdated",
         &[
             "steps 1.2.0: field `steps (keys)` would accept new values `d` in the released 1.2.0 payload; give a new variant a since later than the newest released version (1.2.0)",
@@ -336,10 +390,10 @@ fn a_new_enum_variant_dated_in_released_history_is_refused() {
 fn deleting_a_released_enum_variant_is_refused() {
     refused_from(
         "enum-v1",
+        "1.2",
         "enum-removed",
         &[
-            "steps baseline: field `steps (keys)` would no longer accept `b` in the released baseline payload",
-            "steps 1.2.0: field `steps (keys)` would no longer accept `b`",
+            "steps baseline, 1.2.0: field `steps (keys)` would no longer accept `b` in the released baseline, 1.2.0 payloads; a released variant stays declared: retire it with `#[until(\"...\")]`, a version after the newest released one (1.2.0)",
         ],
     );
 }
@@ -356,7 +410,7 @@ fn a_hand_edited_schema_file_is_named() {
     run("v1", "check", &dir, &[])
         .fails()
         .says("stats/1.2.0.json: edited by hand")
-        .says("stats 1.2.0: field `channels` changed type from integer (max 65535) to integer (max 4294967295)");
+        .does_not_say("history changes");
     run("v1", "generate", &dir, &[])
         .fails()
         .says("stats/1.2.0.json: edited by hand");
@@ -374,19 +428,34 @@ fn a_deleted_released_file_is_named_not_taken_for_a_new_version() {
     let before = contents(&dir);
     run("v1", "check", &dir, &[])
         .fails()
-        .says("stats/1.2.0.json: listed in index.json but missing")
-        .does_not_say("would appear");
+        .says("stats/1.2.0.json: listed in index.json as released, but missing")
+        .does_not_say("history changes");
     run("v1", "generate", &dir, &[])
         .fails()
-        .says("stats/1.2.0.json: listed in index.json but missing");
+        .says("stats/1.2.0.json: listed in index.json as released, but missing");
     assert_eq!(contents(&dir), before);
     run("v1", "generate", &dir, &["--allow-history-change"]).succeeds();
     run("v1", "check", &dir, &[]).succeeds();
 }
 
 #[test]
-fn an_unparsable_schema_file_is_named() {
+fn a_truncated_schema_file_is_reported_once_as_damaged() {
     let (_temp, dir) = released();
+    let path = dir.join("stats/1.2.0.json");
+    let text = fs::read_to_string(&path).unwrap();
+    fs::write(&path, &text[..text.len() / 2]).unwrap();
+    let check = run("v1", "check", &dir, &[])
+        .fails()
+        .says("stats/1.2.0.json: not valid JSON (EOF while parsing")
+        .does_not_say("history changes")
+        .does_not_say("edited by hand")
+        .does_not_say("stale files");
+    assert_eq!(
+        check.stderr.matches("stats/1.2.0.json").count(),
+        2,
+        "{}",
+        check.stderr
+    );
     fs::write(dir.join("stats/1.4.0.json"), "{ \"type\": ").unwrap();
     let before = contents(&dir);
     run("v1", "check", &dir, &[])
@@ -503,11 +572,13 @@ fn diff_lists_added_removed_and_changed_fields() {
         serde_json::json!({
             "from": "baseline",
             "to": "1.2.0",
-            "models": [{
+            "payloads": [{
                 "name": "stats",
+                "from": "baseline",
+                "to": "1.2.0",
                 "changes": [{
                     "change": "added",
-                    "field": "channels",
+                    "field": "/channels",
                     "type": "integer (max 4294967295)",
                     "description": "The number of channels",
                     "since": "1.2.0",
@@ -518,20 +589,46 @@ fn diff_lists_added_removed_and_changed_fields() {
 }
 
 #[test]
-fn diff_rejects_unknown_versions_and_payloads() {
+fn diff_takes_any_two_versions_resolved_to_the_schema_in_force() {
     let temp = TempDir::new().unwrap();
     let dir = temp.path();
-    run("v1", "diff", dir, &["1.3", "1.4"])
-        .fails()
-        .says("unknown version 1.3;")
-        .says("stats: baseline, 1.2.0, 1.4.0");
-    run("v1", "diff", dir, &["1.2", "9.9"])
-        .fails()
-        .says("unknown version 9.9;");
+    // 1.0 sends the baseline and 1.10 sends what 1.4 sends: neither is a change point.
+    let text = run("v1", "diff", dir, &["1.0", "1.10"]).succeeds().stdout;
+    assert_eq!(
+        text,
+        "stats 1.0.0 (schema baseline) -> 1.10.0 (schema 1.4.0):\n  added field `channels`: integer (max 4294967295)\n  added field `tenancy`: object `tenancy` with fields `tenants`, `tags`\n"
+    );
+    let text = run("v1", "diff", dir, &["1.2.5", "1.3"]).succeeds().stdout;
+    assert_eq!(
+        text,
+        "stats 1.2.5 (schema 1.2.0) -> 1.3.0 (schema 1.2.0):\n  no changes\n"
+    );
+    // Map keys and nested fields are plain pointers, the part of a map named beside them.
+    let json = run(
+        "enum-new-variant",
+        "diff",
+        dir,
+        &["1.9", "2.0", "--format", "json"],
+    )
+    .succeeds()
+    .stdout;
+    let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(
+        value["payloads"][0]["changes"],
+        serde_json::json!([{ "change": "values-added", "field": "/steps", "part": "keys", "values": ["d"] }])
+    );
+    assert_eq!(value["payloads"][0]["from"], "1.2.0");
+}
+
+#[test]
+fn diff_rejects_malformed_versions_and_unknown_payloads() {
+    let temp = TempDir::new().unwrap();
+    let dir = temp.path();
     run("v1", "diff", dir, &["one", "1.4"])
         .fails()
-        .says("invalid version `one`");
-    run("v1", "diff", dir, &["1.2", "1.4", "--model", "nope"])
+        .says("invalid version `one`")
+        .says("or `baseline`");
+    run("v1", "diff", dir, &["1.2", "1.4", "--payload", "nope"])
         .fails()
         .says("unknown payload `nope`; the payloads are stats");
 }
@@ -558,4 +655,186 @@ fn two_payloads_with_one_name_are_refused() {
         .says("two payloads are named `stats`")
         .says("#[metrics(name = ");
     assert!(!dir.exists(), "nothing is written");
+}
+
+/// Every schema file of `stats` in `dir`, as `version` labels.
+fn schema_files(dir: &Path) -> Vec<String> {
+    contents(dir)
+        .into_keys()
+        .filter_map(|path| {
+            Some(
+                path.strip_prefix("stats/")?
+                    .strip_suffix(".json")?
+                    .to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_release_cycle_drafts_change_freely_until_released() {
+    // 1.4 is released.
+    let (_temp, dir) = released();
+    let frozen = fs::read(dir.join("stats/1.4.0.json")).unwrap();
+
+    // Two pull requests add fields to the draft 2.0: no flag needed, and the draft file is
+    // rewritten by the second.
+    run("draft-a", "generate", &dir, &[])
+        .succeeds()
+        .says("drafts (after the newest released version; written freely until `release VERSION` freezes them):\n  stats: 2.0.0");
+    run("draft-a", "check", &dir, &[]).succeeds();
+    let first_draft = fs::read_to_string(dir.join("stats/2.0.0.json")).unwrap();
+    run("draft-ab", "check", &dir, &[])
+        .fails()
+        .says("stale files")
+        .does_not_say("history");
+    run("draft-ab", "generate", &dir, &[])
+        .succeeds()
+        .says("3 written")
+        .does_not_say("history rewritten");
+    let second_draft = fs::read_to_string(dir.join("stats/2.0.0.json")).unwrap();
+    assert!(!first_draft.contains("featureB") && second_draft.contains("featureB"));
+    run("draft-ab", "check", &dir, &[]).succeeds();
+
+    // A pipeline that expects 2.0 to be released fails until it is.
+    run("draft-ab", "check", &dir, &["--released-through", "2.0"])
+        .fails()
+        .says("not released:\n  index.json: stats 2.0.0 is not released (the newest released version is 1.4.0); run `release 2.0` and commit index.json");
+
+    // `release` freezes 2.0.
+    run("draft-ab", "release", &dir, &["2.0"])
+        .succeeds()
+        .says("stats released through 2.0.0: baseline, 1.2.0, 1.4.0, 2.0.0 frozen");
+    run("draft-ab", "check", &dir, &["--released-through", "2.0"])
+        .succeeds()
+        .says("2.0.0 is released");
+    let index: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(dir.join("index.json")).unwrap()).unwrap();
+    assert_eq!(index["payloads"][0]["released"], "2.0.0");
+
+    // A third field for 2.0 is now a history change.
+    let before = contents(&dir);
+    run("draft-abc", "generate", &dir, &[])
+        .fails()
+        .says("stats 2.0.0: a new field `featureC` with since 2.0.0 would change the released 2.0.0 payload; give it a since later than the newest released version (2.0.0)");
+    assert_eq!(contents(&dir), before);
+
+    // A field for 2.1 is a new draft.
+    run("draft-next", "generate", &dir, &[])
+        .succeeds()
+        .says("drafts (after the newest released version; written freely until `release VERSION` freezes them):\n  stats: 2.1.0");
+    assert_eq!(
+        schema_files(&dir),
+        ["1.2.0", "1.4.0", "2.0.0", "2.1.0", "baseline"]
+    );
+    assert_eq!(fs::read(dir.join("stats/1.4.0.json")).unwrap(), frozen);
+
+    // A draft that is given up is deleted without a flag; a release cannot be taken back.
+    run("draft-ab", "generate", &dir, &[])
+        .succeeds()
+        .says("1 removed");
+    assert_eq!(schema_files(&dir), ["1.2.0", "1.4.0", "2.0.0", "baseline"]);
+    run("draft-ab", "release", &dir, &["1.4"])
+        .fails()
+        .says("1.4.0 is before what is released already (stats is released through 2.0.0); a release cannot be taken back");
+    run(
+        "draft-ab",
+        "release",
+        &dir,
+        &["1.4", "--allow-history-change"],
+    )
+    .succeeds();
+    run("draft-abc", "generate", &dir, &[]).succeeds();
+}
+
+#[test]
+fn a_draft_version_file_can_be_deleted_and_regenerated() {
+    let (_temp, dir) = released();
+    run("draft-a", "generate", &dir, &[]).succeeds();
+    fs::remove_file(dir.join("stats/2.0.0.json")).unwrap();
+    run("draft-a", "check", &dir, &[])
+        .fails()
+        .says("stats/2.0.0.json: missing")
+        .does_not_say("damaged");
+    run("draft-a", "generate", &dir, &[])
+        .succeeds()
+        .says("1 written");
+}
+
+#[test]
+fn release_takes_a_release_version() {
+    let (_temp, dir) = released();
+    run("v1", "release", &dir, &["1.5.0-beta.1"])
+        .fails()
+        .says("`1.5.0-beta.1` is not a release: a pre-release sends what 1.5.0 sends");
+    run("v1", "release", &dir, &["soon"])
+        .fails()
+        .says("invalid version `soon`");
+    run("v1", "release", &dir, &["1.4"])
+        .succeeds()
+        .says("stats already released through 1.4.0");
+}
+
+#[test]
+fn release_refuses_history_changes_like_generate() {
+    let (_temp, dir) = released();
+    let before = contents(&dir);
+    run("new-in-old", "release", &dir, &["2.0"])
+        .fails()
+        .says("refusing to change released versions")
+        .says("a new field `foo` with since 1.2.0");
+    assert_eq!(contents(&dir), before);
+}
+
+#[test]
+fn check_prints_json_findings_for_ci_annotations() {
+    let (_temp, dir) = released();
+    let ok = run("v1", "check", &dir, &["--format", "json"]).succeeds();
+    let value: serde_json::Value = serde_json::from_str(&ok.stdout).unwrap();
+    assert_eq!(value["ok"], true);
+    assert_eq!(value["findings"], serde_json::json!([]));
+
+    fs::write(dir.join("stats/baseline.json"), "{").unwrap();
+    let failed = run("renamed", "check", &dir, &["--format", "json"]);
+    assert_eq!(failed.code, Some(1), "{}", failed.stderr);
+    let value: serde_json::Value = serde_json::from_str(&failed.stdout).unwrap();
+    assert_eq!(value["ok"], false);
+    let findings = value["findings"].as_array().unwrap();
+    let kinds: Vec<&str> = findings
+        .iter()
+        .map(|f| f["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        ["damaged", "history", "stale", "stale", "stale", "stale"],
+        "{findings:#?}"
+    );
+    assert_eq!(findings[0]["file"], "stats/baseline.json");
+    assert_eq!(findings[1]["file"], "stats/1.2.0.json");
+    assert_eq!(findings[1]["payload"], "stats");
+    assert_eq!(findings[1]["field"], "/channels");
+    assert_eq!(
+        findings[1]["versions"],
+        serde_json::json!(["1.2.0", "1.4.0"])
+    );
+    assert!(
+        findings[1]["message"]
+            .as_str()
+            .unwrap()
+            .contains("renamed?")
+    );
+}
+
+#[test]
+fn the_first_release_is_shown_for_fields_sent_from_the_start() {
+    let temp = TempDir::new().unwrap();
+    let dir = temp.path().join("generated");
+    run("first-release", "generate", &dir, &[]).succeeds();
+    let page = fs::read_to_string(dir.join("DISCLOSURE.md")).unwrap();
+    assert!(page.contains("| The number of projects | 1.0 |"), "{page}");
+    assert!(
+        page.contains("| `projects` | The number of projects | count | 1.0 |  |"),
+        "{page}"
+    );
+    assert!(!page.contains("<1.2"), "{page}");
 }

@@ -11,13 +11,18 @@ use serde_json::{Value, json};
 #[derive(Metrics, Debug)]
 #[metrics(rename_all = "camelCase")]
 struct Small {
+    /// Count
     count: u8,
     #[until("2.0")]
+    /// Old flag
     old_flag: bool,
     #[since("2.0")]
+    /// Kind
     kind: Kind,
     #[since("2.0")]
+    /// Per kind
     per_kind: BTreeMap<Kind, u16>,
+    /// Ratio
     ratio: Percent,
 }
 
@@ -677,4 +682,60 @@ fn model_decodes_type_erased() {
         .unwrap();
     assert_eq!(version, v("3.12"));
     assert_eq!(value["usageStatistics"]["certificates"], 23);
+}
+
+/// A heartbeat whose own version is in `productVersion`, declared as such.
+#[derive(Metrics, Debug)]
+#[metrics(rename_all = "camelCase")]
+struct Heartbeat {
+    /// The running product's version
+    #[metrics(version)]
+    product_version: Version,
+    /// The number of agents
+    #[since("2.0")]
+    agents: u32,
+}
+
+#[test]
+fn a_declared_version_field_decides_the_schema() {
+    assert_eq!(Heartbeat::VERSION_KEY, Some("productVersion"));
+    assert_eq!(
+        UpdateCheck::VERSION_KEY,
+        Some("version"),
+        "a field named `version`"
+    );
+    let limits = Limits::default();
+    let new =
+        Heartbeat::decode_self_versioned(br#"{"productVersion":"2.1.0","agents":4}"#, &limits)
+            .unwrap();
+    assert_eq!(new.version(), &Version::new(2, 1, 0));
+    assert_eq!(new.value().agents, 4);
+    let errors =
+        Heartbeat::decode_self_versioned(br#"{"productVersion":"1.9.0","agents":4}"#, &limits)
+            .unwrap_err();
+    assert_eq!(
+        errors.to_string(),
+        "`/agents`: not part of heartbeat 1.9.0, added in 2.0.0 [additionalProperties]"
+    );
+    let missing = Heartbeat::decode_self_versioned(br#"{"version":"2.1.0"}"#, &limits).unwrap_err();
+    assert_eq!(missing.iter().next().unwrap().rule, "required");
+    assert!(
+        missing
+            .to_string()
+            .contains("missing field `productVersion`"),
+        "{missing}"
+    );
+}
+
+#[test]
+fn a_payload_without_a_version_field_says_how_to_declare_one() {
+    let errors = Small::decode_self_versioned(br#"{"count":1}"#, &Limits::default()).unwrap_err();
+    let violation = errors.iter().next().unwrap();
+    assert_eq!(violation.rule, "version");
+    assert!(
+        violation
+            .message
+            .contains("mark the `Version` field that holds its version with `#[metrics(version)]`"),
+        "{violation}"
+    );
 }

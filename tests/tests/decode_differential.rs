@@ -29,25 +29,35 @@ use serde_json::Value;
 #[derive(Metrics, Debug)]
 #[metrics(rename_all = "camelCase")]
 struct Legacy {
+    /// Count
     count: u8,
     #[until("2.0")]
+    /// Old flag
     old_flag: bool,
     #[since("1.5")]
     #[until("3.0")]
+    /// Mid
     mid: u16,
     #[since("2.0")]
+    /// Kinds
     kinds: BTreeMap<Kind, u32>,
     #[since("2.0")]
+    /// Kind
     kind: Kind,
+    /// Ratio
     ratio: Percent,
+    /// Maybe
     maybe: Option<Inner>,
+    /// Inner
     inner: Inner,
 }
 
 #[derive(Metrics, Debug)]
 struct Inner {
+    /// A
     a: u64,
     #[since("2.5")]
+    /// B
     b: Option<u32>,
 }
 
@@ -584,6 +594,7 @@ fn update_check_decodes_by_its_own_version() {
 /// A version as a metric value: checked against the schema's semver pattern.
 #[derive(Metrics)]
 struct Build {
+    /// Version
     version: Version,
 }
 

@@ -7,7 +7,10 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use metrics_core::files::{labelled_versions, render_schemas};
+use std::collections::BTreeMap;
+
+use metrics_core::SchemaVersion;
+use metrics_tool::files::render_all;
 use tempfile::TempDir;
 
 const REPO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
@@ -19,14 +22,15 @@ fn schemas_and_payloads() -> (TempDir, PathBuf, PathBuf, usize) {
     let (schemas, payloads) = (temp.path().join("schemas"), temp.path().join("payloads"));
     let models = schema::models();
     let mut count = 0;
-    for (path, contents) in render_schemas(&models) {
+    for (path, contents) in render_all(&models, &BTreeMap::new()) {
         if path.ends_with(".json") && path.contains('/') {
             write(&schemas.join(&path), &contents);
             count += 1;
         }
     }
     for model in &models {
-        for (label, version) in labelled_versions(&model.versions()) {
+        for (schema, version) in SchemaVersion::list(&model.versions()) {
+            let label = schema.to_string();
             let example = model
                 .example(&version)
                 .expect("the reference models have examples");

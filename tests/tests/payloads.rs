@@ -11,7 +11,10 @@ fn v(text: &str) -> Version {
 /// Each schema of the reference model with its label: `baseline` (at a version below the
 /// first change point), then every change point, as the schema files are named.
 fn labelled_versions() -> Vec<(String, Version)> {
-    metrics_core::files::labelled_versions(&UsageStatistics::versions())
+    metrics_core::SchemaVersion::list(&UsageStatistics::versions())
+        .into_iter()
+        .map(|(schema, version)| (schema.to_string(), version))
+        .collect()
 }
 
 fn snapshot_versions() -> Vec<Version> {
@@ -27,12 +30,12 @@ fn payload(version: &Version) -> Value {
 fn sample_payload_at_every_version() {
     // One snapshot per version (`update-check@baseline`, `update-check@2.6.0`, ...), each
     // validated against that version's schema; the sample reports the version it runs.
-    metrics_core::assert_payload_snapshots!(|version| sample_update_check(version.clone()));
+    metrics_tool::assert_payload_snapshots!(|version| sample_update_check(version.clone()));
 }
 
 #[test]
 fn sample_statistics_at_every_version() {
-    metrics_core::assert_payload_snapshots!(sample_statistics());
+    metrics_tool::assert_payload_snapshots!(sample_statistics());
 }
 
 #[test]

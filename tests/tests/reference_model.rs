@@ -66,7 +66,7 @@ fn names_default_to_kebab_case_and_follow_the_attribute() {
 
 /// The rows of the `Metric | Since` table of `payload` in the generated disclosure page.
 fn generated_rows(payload: &str) -> Vec<(String, String)> {
-    let page = metrics_core::docs::render_docs(&schema::models());
+    let page = metrics_tool::docs::render_docs(&schema::models());
     let section = page
         .split_once(&format!("\n## {payload}\n"))
         .expect("the page has a section per payload")
@@ -113,13 +113,13 @@ fn the_envelope_table_lists_what_every_update_check_sends() {
 
 #[test]
 fn the_page_has_a_changelog_and_an_example_per_version() {
-    let page = metrics_core::docs::render_docs(&schema::models());
+    let page = metrics_tool::docs::render_docs(&schema::models());
     let statistics = page.split_once("\n## usage-statistics\n").unwrap().1;
     assert!(statistics.contains(
-        "#### 3.4\n\n- Added `multiTenancy`: Usage of multi-tenant features (number of tenants, number of tenant tags) (object `multi-tenancy` with fields `tenants`, `tenantTags`)\n"
+        "#### 3.4\n\n- Added `multiTenancy.tenants`: The number of tenants (count)\n- Added `multiTenancy.tenantTags`: The number of tenant tags (count)\n"
     ));
     assert!(statistics.contains(
-        "#### 3.12\n\n- Added `timeToFirstDeployment`: The time to your first deployment (integer (max 18446744073709551615) or null)\n"
+        "#### 3.12\n\n- Added `timeToFirstDeployment`: The time to your first deployment (milliseconds, or empty)\n"
     ));
     // One example per schema: the baseline and each change point.
     assert_eq!(
@@ -127,4 +127,80 @@ fn the_page_has_a_changelog_and_an_example_per_version() {
         1 + UsageStatistics::versions().len()
     );
     assert!(statistics.contains("#### Before 2.6\n\n```json\n{\n  \"environments\": 6,"));
+}
+
+/// The rows of the table of every metric of `payload`: metric, description, unit, since,
+/// removed in.
+fn detail_rows(payload: &str) -> Vec<[String; 5]> {
+    let page = metrics_tool::docs::render_docs(&schema::models());
+    let section = page
+        .split_once(&format!("\n## {payload}\n"))
+        .expect("the page has a section per payload")
+        .1;
+    let table = section
+        .split_once("| Metric | What it is | Unit | Since | Removed in |\n|---|---|---|---|---|\n")
+        .expect("the section has its table of every metric")
+        .1;
+    table
+        .lines()
+        .take_while(|line| line.starts_with('|'))
+        .map(|line| {
+            let cells: Vec<String> = line
+                .trim_matches('|')
+                .split(" | ")
+                .map(|cell| cell.trim().to_owned())
+                .collect();
+            cells.try_into().expect("five cells")
+        })
+        .collect()
+}
+
+#[test]
+fn the_page_lists_every_leaf_metric_with_its_description_unit_and_since() {
+    let rows = detail_rows("usage-statistics");
+    // One row per leaf: 19 fields, of which two maps (9 + 5 keys) and three nested structs
+    // of two fields each.
+    assert_eq!(rows.len(), 19 - 5 + 9 + 5 + 3 * 2);
+    let row = |metric: &str| {
+        rows.iter()
+            .find(|r| r[0] == format!("`{metric}`"))
+            .unwrap_or_else(|| panic!("no row for {metric}: {rows:#?}"))
+            .clone()
+    };
+    assert_eq!(
+        row("multiTenancy.tenants"),
+        [
+            "`multiTenancy.tenants`",
+            "The number of tenants",
+            "count",
+            "3.4",
+            ""
+        ]
+    );
+    assert_eq!(
+        row("deploymentSteps.run-script"),
+        [
+            "`deploymentSteps.run-script`",
+            "The number of each of the different types of deployment steps that you have: Run a PowerShell, Bash or other script",
+            "count",
+            "<2.6",
+            ""
+        ]
+    );
+    assert_eq!(row("memory")[2], "bytes");
+    assert_eq!(row("cpu")[2], "percent (0 to 100)");
+    assert_eq!(row("usesLetsEncrypt")[2], "yes/no");
+    assert_eq!(row("timeToFirstDeployment")[2], "milliseconds, or empty");
+    assert_eq!(
+        row("licenseSerialHash")[2],
+        "SHA-1 hash (the value itself is not sent)"
+    );
+    assert_eq!(row("communitySteps.web-server")[3], "2018.2.2");
+    // Every row has a description and a unit in words: no type names on a public page.
+    for row in &rows {
+        assert!(!row[1].is_empty(), "{row:?}");
+        for jargon in ["integer", "u64", "max ", "object", "Option", "null"] {
+            assert!(!row[2].contains(jargon), "{row:?}");
+        }
+    }
 }

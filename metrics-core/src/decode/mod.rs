@@ -53,7 +53,8 @@ pub struct Violation {
     /// The rule broken, named after the JSON Schema keyword where there is one:
     /// `type`, `required`, `additionalProperties`, `propertyNames`, `minimum`, `maximum`,
     /// `pattern`, `enum`; and `duplicateKey`, `limit`, `syntax` (malformed JSON, stops
-    /// decoding).
+    /// decoding), `version` (the path's version disagrees with the payload's own, or the
+    /// payload type declares no version field).
     pub rule: &'static str,
     /// What is wrong, with the version context where the version decides.
     pub message: String,
@@ -199,12 +200,14 @@ impl<T: Metrics> Decoded<T> {
         let mut fields = T::fields();
         for segment in rest.split('/') {
             let key = unescape(segment);
-            let Some(field) = fields.iter().find(|f| f.key() == key) else {
+            // Two fields may share a key in versions that do not overlap: take the one sent.
+            let mut named = fields.iter().filter(|f| f.key() == key).peekable();
+            if named.peek().is_none() {
                 return false;
-            };
-            if !field.availability().exists_at(release) {
-                return true;
             }
+            let Some(field) = named.find(|f| f.availability().exists_at(release)) else {
+                return true;
+            };
             match (field.value.nested_fields)() {
                 Some(nested) => fields = nested,
                 None => fields = &[],
@@ -215,11 +218,19 @@ impl<T: Metrics> Decoded<T> {
 }
 
 fn absent_fields(fields: &[Field], release: Release, prefix: &str, out: &mut Vec<String>) {
-    for field in fields {
+    for (index, field) in fields.iter().enumerate() {
         let mut pointer = prefix.to_owned();
         push_segment(&mut pointer, field.key());
         if !field.availability().exists_at(release) {
-            out.push(pointer);
+            // A key shared with a field sent at this release is not absent; listed once.
+            let shared = |(i, other): (usize, &Field)| {
+                i != index
+                    && other.key() == field.key()
+                    && (other.availability().exists_at(release) || i < index)
+            };
+            if !fields.iter().enumerate().any(shared) {
+                out.push(pointer);
+            }
         } else if let Some(nested) = (field.value.nested_fields)() {
             absent_fields(nested, release, &pointer, out);
         }
@@ -230,7 +241,7 @@ fn unescape(segment: &str) -> String {
     segment.replace("~1", "/").replace("~0", "~")
 }
 
-fn push_segment(pointer: &mut String, key: &str) {
+pub(crate) fn push_segment(pointer: &mut String, key: &str) {
     pointer.push('/');
     for c in key.chars() {
         match c {
@@ -303,10 +314,20 @@ fn check_size(bytes: &[u8], limits: &Limits) -> Result<(), Violations> {
 /// Decodes a payload that names its own version in a top-level `key` field (the update
 /// check's `"version"`): reads that field first, then decodes the whole payload for it.
 pub(crate) fn decode_self_versioned<T: Metrics>(
-    key: &str,
+    key: Option<&str>,
     bytes: &[u8],
     limits: &Limits,
 ) -> Result<Decoded<T>, Violations> {
+    let Some(key) = key else {
+        return Err(Violations::single(
+            "",
+            "version",
+            format!(
+                "the {} payload declares no version field, so its version must be given: decode it with `decode(&version, bytes)`, or mark the `Version` field that holds its version with `#[metrics(version)]`",
+                T::NAME
+            ),
+        ));
+    };
     check_size(bytes, limits)?;
     let version = claimed_version::<T>(key, bytes)?;
     decode_with::<T>(&version, bytes, limits)

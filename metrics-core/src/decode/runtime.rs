@@ -831,8 +831,10 @@ pub trait DecodeFields: Metrics {
         map: A,
     ) -> Result<Option<Self>, A::Error>;
 
-    /// The index in [`Metrics::fields`] of the field with JSON key `key`.
-    fn field_index(key: &str) -> Option<usize>;
+    /// The index in [`Metrics::fields`] of the field with JSON key `key`; of two fields that
+    /// share a key (in versions that do not overlap), the one `present` at the release, else
+    /// the first.
+    fn field_index(key: &str, present: &[bool]) -> Option<usize>;
 }
 
 /// `decode_metric` of a `#[derive(Metrics)]` struct: an object of its fields.
@@ -907,8 +909,9 @@ impl<T: DecodeFields, const N: usize> FieldReader<T, N> {
         map: &mut A,
     ) -> Result<Option<usize>, A::Error> {
         loop {
+            let present = &self.present;
             let seed = IndexKey {
-                find: T::field_index,
+                find: |key: &str| T::field_index(key, present),
                 unknown: &mut self.unknown,
             };
             let index = match map.next_key_seed(seed) {

@@ -77,9 +77,25 @@ pub fn struct_decode_impl(container: &Container, fields: &[Field]) -> TokenStrea
             }
         }
     });
-    let key_arms = fields.iter().enumerate().map(|(index, field)| {
-        let key = &field.key;
-        quote!(#key => ::core::option::Option::Some(#index),)
+    // One arm per key; two fields that share a key (in versions that do not overlap) are
+    // told apart by which one the release has.
+    let mut keys: Vec<(&String, Vec<usize>)> = Vec::new();
+    for (index, field) in fields.iter().enumerate() {
+        match keys.iter_mut().find(|(key, _)| **key == field.key) {
+            Some((_, indices)) => indices.push(index),
+            None => keys.push((&field.key, vec![index])),
+        }
+    }
+    let key_arms = keys.iter().map(|(key, indices)| match indices.as_slice() {
+        [index] => quote!(#key => ::core::option::Option::Some(#index),),
+        [first, rest @ ..] => {
+            let rest = rest.iter().rev().fold(
+                quote!(#first),
+                |otherwise, index| quote!(if __present[#index] { #index } else { #otherwise }),
+            );
+            quote!(#key => ::core::option::Option::Some(#rest),)
+        }
+        [] => quote!(),
     });
     quote! {
         #[automatically_derived]
@@ -107,7 +123,10 @@ pub fn struct_decode_impl(container: &Container, fields: &[Field]) -> TokenStrea
             }
 
             #[inline]
-            fn field_index(__key: &::core::primitive::str) -> ::core::option::Option<::core::primitive::usize> {
+            fn field_index(
+                __key: &::core::primitive::str,
+                __present: &[::core::primitive::bool],
+            ) -> ::core::option::Option<::core::primitive::usize> {
                 match __key {
                     #(#key_arms)*
                     _ => ::core::option::Option::None,

@@ -13,6 +13,9 @@ use metrics_core::Model;
 /// A state of the `stats` payload: its `Tenancy` fields, then its `Stats` fields.
 macro_rules! stats_state {
     ($state:ident, { $($tenancy:tt)* }, { $($stats:tt)* }) => {
+        stats_state!($state, #[metrics(name = "stats")], { $($tenancy)* }, { $($stats)* });
+    };
+    ($state:ident, #[$container:meta], { $($tenancy:tt)* }, { $($stats:tt)* }) => {
         mod $state {
             use metrics_core::{Metrics, Model};
 
@@ -23,7 +26,8 @@ macro_rules! stats_state {
 
             /// Statistics of a test product.
             #[derive(Metrics)]
-            #[metrics(name = "stats", rename_all = "camelCase")]
+            #[$container]
+            #[metrics(rename_all = "camelCase")]
             pub struct Stats { $($stats)* }
 
             pub fn models() -> Vec<Model> {
@@ -243,6 +247,156 @@ stats_state!(new_in_old, {
     pub foo: bool,
 });
 
+// A release cycle: 1.4 is released; two pull requests add fields to the draft 2.0, then a
+// third after 2.0 was released, and one for the next draft, 2.1.
+stats_state!(draft_a, {
+    /// The number of tenants
+    pub tenants: u64,
+    /// The number of tags
+    pub tags: u64,
+}, {
+    /// The number of projects
+    pub projects: u32,
+    /// The number of channels
+    #[since("1.2")]
+    pub channels: u32,
+    /// Multi-tenancy
+    #[since("1.4")]
+    pub tenancy: Tenancy,
+    /// Whether feature A is on
+    #[since("2.0")]
+    pub feature_a: bool,
+});
+
+stats_state!(draft_ab, {
+    /// The number of tenants
+    pub tenants: u64,
+    /// The number of tags
+    pub tags: u64,
+}, {
+    /// The number of projects
+    pub projects: u32,
+    /// The number of channels
+    #[since("1.2")]
+    pub channels: u32,
+    /// Multi-tenancy
+    #[since("1.4")]
+    pub tenancy: Tenancy,
+    /// Whether feature A is on
+    #[since("2.0")]
+    pub feature_a: bool,
+    /// Whether feature B is on
+    #[since("2.0")]
+    pub feature_b: bool,
+});
+
+stats_state!(draft_abc, {
+    /// The number of tenants
+    pub tenants: u64,
+    /// The number of tags
+    pub tags: u64,
+}, {
+    /// The number of projects
+    pub projects: u32,
+    /// The number of channels
+    #[since("1.2")]
+    pub channels: u32,
+    /// Multi-tenancy
+    #[since("1.4")]
+    pub tenancy: Tenancy,
+    /// Whether feature A is on
+    #[since("2.0")]
+    pub feature_a: bool,
+    /// Whether feature B is on
+    #[since("2.0")]
+    pub feature_b: bool,
+    /// Whether feature C is on
+    #[since("2.0")]
+    pub feature_c: bool,
+});
+
+stats_state!(draft_next, {
+    /// The number of tenants
+    pub tenants: u64,
+    /// The number of tags
+    pub tags: u64,
+}, {
+    /// The number of projects
+    pub projects: u32,
+    /// The number of channels
+    #[since("1.2")]
+    pub channels: u32,
+    /// Multi-tenancy
+    #[since("1.4")]
+    pub tenancy: Tenancy,
+    /// Whether feature A is on
+    #[since("2.0")]
+    pub feature_a: bool,
+    /// Whether feature B is on
+    #[since("2.0")]
+    pub feature_b: bool,
+    /// Whether feature D is on
+    #[since("2.1")]
+    pub feature_d: bool,
+});
+
+// A since moved from 1.2 to 1.10 (a later version, though "1.10" < "1.2" as text).
+stats_state!(since_1_10, {
+    /// The number of tenants
+    pub tenants: u64,
+    /// The number of tags
+    pub tags: u64,
+}, {
+    /// The number of projects
+    pub projects: u32,
+    /// The number of channels
+    #[since("1.10")]
+    pub channels: u32,
+    /// Multi-tenancy
+    #[since("1.4")]
+    pub tenancy: Tenancy,
+});
+
+// The migration a type change needs: the released field retired, a wider one under the
+// same JSON key from the next version on.
+stats_state!(retyped_migrated, {
+    /// The number of tenants
+    pub tenants: u64,
+    /// The number of tags
+    pub tags: u64,
+}, {
+    /// The number of projects
+    pub projects: u32,
+    /// The number of channels
+    #[since("1.2")]
+    #[until("2.0")]
+    pub channels: u32,
+    /// The number of channels
+    #[since("2.0")]
+    #[metrics(rename = "channels")]
+    pub channels_wide: u64,
+    /// Multi-tenancy
+    #[since("1.4")]
+    pub tenancy: Tenancy,
+});
+
+// The first release declared: fields sent from the start show it on the page.
+stats_state!(first_release, #[metrics(name = "stats", first_release = "1.0")], {
+    /// The number of tenants
+    pub tenants: u64,
+    /// The number of tags
+    pub tags: u64,
+}, {
+    /// The number of projects
+    pub projects: u32,
+    /// The number of channels
+    #[since("1.2")]
+    pub channels: u32,
+    /// Multi-tenancy
+    #[since("1.4")]
+    pub tenancy: Tenancy,
+});
+
 // A payload keyed by a closed enum, released with variant `c` from 1.2.
 steps_state!(enum_v1, {
     /// A
@@ -307,6 +461,13 @@ fn main() -> ExitCode {
         "retyped" => retyped::models(),
         "nested-deleted" => nested_deleted::models(),
         "new-in-old" => new_in_old::models(),
+        "draft-a" => draft_a::models(),
+        "draft-ab" => draft_ab::models(),
+        "draft-abc" => draft_abc::models(),
+        "draft-next" => draft_next::models(),
+        "since-1.10" => since_1_10::models(),
+        "retyped-migrated" => retyped_migrated::models(),
+        "first-release" => first_release::models(),
         "enum-v1" => enum_v1::models(),
         "enum-new-variant" => enum_new_variant::models(),
         "enum-backdated" => enum_backdated::models(),
@@ -316,5 +477,5 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    metrics_core::cli::run("generated", &models)
+    metrics_tool::cli::run("generated", &models)
 }

@@ -1,41 +1,124 @@
-//! What changed between two schemas of a payload, field by field, in words: the fields added,
-//! removed and changed (nested fields named by path, `multiTenancy.tenants`).
+//! What changed between two schemas of a payload, field by field: the fields added,
+//! removed and changed (nested fields named by path). This module is the one place that
+//! walks JSON Schemas (following `$ref`s into `$defs`); the rest of the tooling reads the
+//! declarations.
 
 use std::fmt;
 
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+/// Where a change is: a field's JSON keys from the payload's root, and for a map, whether
+/// its keys or its values changed.
+#[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct FieldPath {
+    keys: Vec<String>,
+    part: Option<Part>,
+}
+
+/// The part of a map field a change is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Part {
+    /// The set of keys a map allows.
+    Keys,
+    /// The values of a map.
+    Values,
+}
+
+impl FieldPath {
+    /// The path of these JSON keys.
+    pub fn new<S: Into<String>>(keys: impl IntoIterator<Item = S>) -> Self {
+        FieldPath {
+            keys: keys.into_iter().map(Into::into).collect(),
+            part: None,
+        }
+    }
+
+    /// The JSON keys from the root.
+    pub fn keys(&self) -> &[String] {
+        &self.keys
+    }
+
+    /// Whether the change is about a map's keys or values.
+    pub fn part(&self) -> Option<Part> {
+        self.part
+    }
+
+    /// The JSON pointer of the field (`/multiTenancy/tenants`), the map's own for a part.
+    pub fn pointer(&self) -> String {
+        let mut out = String::new();
+        for key in &self.keys {
+            out.push('/');
+            out.push_str(&key.replace('~', "~0").replace('/', "~1"));
+        }
+        out
+    }
+
+    fn child(&self, key: &str) -> Self {
+        let mut keys = self.keys.clone();
+        keys.push(key.to_owned());
+        FieldPath { keys, part: None }
+    }
+
+    fn with_part(&self, part: Part) -> Self {
+        FieldPath {
+            keys: self.keys.clone(),
+            part: Some(part),
+        }
+    }
+}
+
+/// As people read it: `multiTenancy.tenants`, `deploymentSteps (keys)`.
+impl fmt::Display for FieldPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.keys.join("."))?;
+        match self.part {
+            Some(Part::Keys) => f.write_str(" (keys)"),
+            Some(Part::Values) => f.write_str(" (values)"),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Serialized as a JSON pointer (the map's own for a change of its keys or values, which
+/// [`Change`] names in `part`).
+impl Serialize for FieldPath {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.pointer())
+    }
+}
+
 /// One difference between two schemas of a payload.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(tag = "change", rename_all = "kebab-case")]
+///
+/// As JSON: `{"change": "added", "field": "/multiTenancy/tenants", ...}`, with `"part":
+/// "keys"` (or `"values"`) when the change is about a map's keys (or values).
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Change {
     /// A field that only the newer schema has.
     Added {
-        /// The field's path (`multiTenancy.tenants`).
-        field: String,
+        /// The field.
+        field: FieldPath,
         /// Its type, in words.
-        #[serde(rename = "type")]
         ty: String,
-        /// The first line of its description.
-        #[serde(skip_serializing_if = "Option::is_none")]
+        /// The first paragraph of its description.
         description: Option<String>,
-        /// The version that added it, from the schema's `$comment` (`added in 3.2.0`).
-        #[serde(skip_serializing_if = "Option::is_none")]
+        /// Its since, from the schema's `$comment` (`added in 3.2.0`).
         since: Option<String>,
     },
     /// A field that only the older schema has.
     Removed {
-        /// The field's path.
-        field: String,
+        /// The field.
+        field: FieldPath,
         /// Its type, in words.
-        #[serde(rename = "type")]
         ty: String,
+        /// Its since in the older schema, from its `$comment`.
+        since: Option<String>,
     },
     /// A field whose type differs.
     Changed {
-        /// The field's path.
-        field: String,
+        /// The field.
+        field: FieldPath,
         /// The older type, in words.
         from: String,
         /// The newer type, in words.
@@ -43,23 +126,73 @@ pub enum Change {
     },
     /// Values of a closed enum (a field's values, or a map's keys) that only the newer schema allows.
     ValuesAdded {
-        /// The field's path (`deploymentSteps (keys)` for a map's keys).
-        field: String,
+        /// The field.
+        field: FieldPath,
         /// The values.
         values: Vec<String>,
     },
     /// Values of a closed enum that only the older schema allows.
     ValuesRemoved {
-        /// The field's path.
-        field: String,
+        /// The field.
+        field: FieldPath,
         /// The values.
         values: Vec<String>,
     },
 }
 
+impl Serialize for Change {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(None)?;
+        let kind = match self {
+            Change::Added { .. } => "added",
+            Change::Removed { .. } => "removed",
+            Change::Changed { .. } => "changed",
+            Change::ValuesAdded { .. } => "values-added",
+            Change::ValuesRemoved { .. } => "values-removed",
+        };
+        map.serialize_entry("change", kind)?;
+        let field = self.field();
+        map.serialize_entry("field", &field.pointer())?;
+        if let Some(part) = field.part() {
+            map.serialize_entry("part", &part)?;
+        }
+        match self {
+            Change::Added {
+                ty,
+                description,
+                since,
+                ..
+            } => {
+                map.serialize_entry("type", ty)?;
+                if let Some(description) = description {
+                    map.serialize_entry("description", description)?;
+                }
+                if let Some(since) = since {
+                    map.serialize_entry("since", since)?;
+                }
+            }
+            Change::Removed { ty, since, .. } => {
+                map.serialize_entry("type", ty)?;
+                if let Some(since) = since {
+                    map.serialize_entry("since", since)?;
+                }
+            }
+            Change::Changed { from, to, .. } => {
+                map.serialize_entry("from", from)?;
+                map.serialize_entry("to", to)?;
+            }
+            Change::ValuesAdded { values, .. } | Change::ValuesRemoved { values, .. } => {
+                map.serialize_entry("values", values)?;
+            }
+        }
+        map.end()
+    }
+}
+
 impl Change {
-    /// The path of the field the change is about.
-    pub fn field(&self) -> &str {
+    /// The field the change is about.
+    pub fn field(&self) -> &FieldPath {
         match self {
             Change::Added { field, .. }
             | Change::Removed { field, .. }
@@ -75,14 +208,14 @@ impl fmt::Display for Change {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Change::Added { field, ty, .. } => write!(f, "added field `{field}`: {ty}"),
-            Change::Removed { field, ty } => write!(f, "removed field `{field}`: {ty}"),
+            Change::Removed { field, ty, .. } => write!(f, "removed field `{field}`: {ty}"),
             Change::Changed { field, from, to } => {
                 write!(f, "changed field `{field}`: from {from} to {to}")
             }
-            Change::ValuesAdded { field, values } => {
+            Change::ValuesAdded { field, values, .. } => {
                 write!(f, "field `{field}` allows new values {}", quoted(values))
             }
-            Change::ValuesRemoved { field, values } => {
+            Change::ValuesRemoved { field, values, .. } => {
                 write!(f, "field `{field}` no longer allows {}", quoted(values))
             }
         }
@@ -103,7 +236,7 @@ pub(crate) fn quoted(values: &[String]) -> String {
 pub fn diff_schemas(old: &Value, new: &Value) -> Vec<Change> {
     let mut out = Vec::new();
     let roots = Roots { old, new };
-    roots.compare("", old, new, &mut out, 0);
+    roots.compare(&FieldPath::default(), old, new, &mut out, 0);
     out
 }
 
@@ -117,28 +250,40 @@ pub fn describe_type(root: &Value, schema: &Value) -> String {
     describe(root, schema, 0)
 }
 
-/// Every field path of a root schema, nested ones too (`multiTenancy.tenants`).
-pub fn field_paths(root: &Value) -> Vec<String> {
-    let mut out = Vec::new();
-    collect_paths(root, root, "", &mut out, 0);
-    out
+/// The property schema at `path` in a root schema (following `$ref`s and the non-null
+/// branch of `Option`s), with its annotations (`$comment`, `description`).
+pub fn property_at<'a>(root: &'a Value, path: &FieldPath) -> Option<&'a Value> {
+    let mut schema = root;
+    let mut property = None;
+    for key in path.keys() {
+        let mut object = follow(root, schema);
+        if let Some(inner) = nullable_inner(object.as_object()?) {
+            object = follow(root, inner);
+        }
+        let next = object.get("properties")?.get(key)?;
+        property = Some(next);
+        schema = next;
+    }
+    property
 }
 
-fn collect_paths(root: &Value, schema: &Value, path: &str, out: &mut Vec<String>, depth: usize) {
-    if depth > MAX_DEPTH {
-        return;
-    }
-    let s = resolve(root, schema);
-    if let Some(inner) = nullable_inner(&s) {
-        return collect_paths(root, inner, path, out, depth + 1);
-    }
-    if let Some(properties) = s.get("properties").and_then(Value::as_object) {
-        for (key, property) in properties {
-            let field = join(path, key);
-            out.push(field.clone());
-            collect_paths(root, property, &field, out, depth + 1);
+/// The schema a `$ref` chain ends at.
+fn follow<'a>(root: &'a Value, schema: &'a Value) -> &'a Value {
+    let mut schema = schema;
+    for _ in 0..MAX_DEPTH {
+        match ref_name(schema).and_then(|name| root.get("$defs")?.get(name)) {
+            Some(target) => schema = target,
+            None => break,
         }
     }
+    schema
+}
+
+/// The version a property was added in, from its `$comment` (`...; added in 3.2.0`).
+pub fn added_in(property: &Value) -> Option<String> {
+    let comment = property.get("$comment")?.as_str()?;
+    let (_, rest) = comment.split_once("added in ")?;
+    Some(rest.split(';').next().unwrap_or(rest).trim().to_owned())
 }
 
 struct Roots<'a> {
@@ -159,20 +304,11 @@ const ANNOTATIONS: [&str; 6] = [
 ];
 
 /// Follows `$ref`s into the root's `$defs`, and drops annotations.
-fn resolve<'a>(root: &'a Value, schema: &'a Value) -> Map<String, Value> {
-    let mut schema = schema;
-    for _ in 0..MAX_DEPTH {
-        match schema
-            .get("$ref")
-            .and_then(Value::as_str)
-            .and_then(|r| r.strip_prefix("#/$defs/"))
-            .and_then(|name| root.get("$defs")?.get(name))
-        {
-            Some(target) => schema = target,
-            None => break,
-        }
-    }
-    let mut out = schema.as_object().cloned().unwrap_or_default();
+fn resolve(root: &Value, schema: &Value) -> Map<String, Value> {
+    let mut out = follow(root, schema)
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
     for key in ANNOTATIONS {
         out.shift_remove(key);
     }
@@ -214,28 +350,22 @@ fn is_map(schema: &Map<String, Value>) -> bool {
     schema.contains_key("propertyNames")
 }
 
-fn join(path: &str, key: &str) -> String {
-    if path.is_empty() {
-        key.to_owned()
-    } else {
-        format!("{path}.{key}")
-    }
-}
-
-/// `since` from a property's `$comment` ("...; added in 3.2.0").
-fn added_in(property: &Value) -> Option<String> {
-    let comment = property.get("$comment")?.as_str()?;
-    let (_, rest) = comment.split_once("added in ")?;
-    Some(rest.split(';').next().unwrap_or(rest).trim().to_owned())
-}
-
+/// The first paragraph of a property's description (one line per paragraph, as the
+/// derives write descriptions).
 fn summary(property: &Value) -> Option<String> {
     let description = property.get("description")?.as_str()?;
-    Some(crate::field::first_line(description).to_owned())
+    Some(description.lines().next().unwrap_or("").trim().to_owned())
 }
 
 impl Roots<'_> {
-    fn compare(&self, path: &str, old: &Value, new: &Value, out: &mut Vec<Change>, depth: usize) {
+    fn compare(
+        &self,
+        path: &FieldPath,
+        old: &Value,
+        new: &Value,
+        out: &mut Vec<Change>,
+        depth: usize,
+    ) {
         let (a, b) = (resolve(self.old, old), resolve(self.new, new));
         if depth > MAX_DEPTH {
             return;
@@ -263,13 +393,13 @@ impl Roots<'_> {
             let removed: Vec<String> = x.iter().filter(|v| !y.contains(v)).cloned().collect();
             if !removed.is_empty() {
                 out.push(Change::ValuesRemoved {
-                    field: path.to_owned(),
+                    field: path.clone(),
                     values: removed,
                 });
             }
             if !added.is_empty() {
                 out.push(Change::ValuesAdded {
-                    field: path.to_owned(),
+                    field: path.clone(),
                     values: added,
                 });
             }
@@ -288,14 +418,14 @@ impl Roots<'_> {
             let part =
                 |m: &Map<String, Value>, key: &str| m.get(key).cloned().unwrap_or(null.clone());
             self.compare(
-                &format!("{path} (keys)"),
+                &path.with_part(Part::Keys),
                 &part(&a, "propertyNames"),
                 &part(&b, "propertyNames"),
                 out,
                 depth + 1,
             );
             self.compare(
-                &format!("{path} (values)"),
+                &path.with_part(Part::Values),
                 &part(&a, "additionalProperties"),
                 &part(&b, "additionalProperties"),
                 out,
@@ -311,13 +441,13 @@ impl Roots<'_> {
         }
     }
 
-    fn changed(&self, path: &str, old: &Value, new: &Value, out: &mut Vec<Change>) {
+    fn changed(&self, path: &FieldPath, old: &Value, new: &Value, out: &mut Vec<Change>) {
         let (from, mut to) = (describe(self.old, old, 0), describe(self.new, new, 0));
         if from == to {
             to.push_str(" (with other constraints)");
         }
         out.push(Change::Changed {
-            field: path.to_owned(),
+            field: path.clone(),
             from,
             to,
         });
@@ -325,7 +455,7 @@ impl Roots<'_> {
 
     fn compare_structs(
         &self,
-        path: &str,
+        path: &FieldPath,
         a: &Map<String, Value>,
         b: &Map<String, Value>,
         out: &mut Vec<Change>,
@@ -341,11 +471,12 @@ impl Roots<'_> {
             .and_then(Value::as_object)
             .unwrap_or(&empty);
         for (key, old) in pa {
-            let field = join(path, key);
+            let field = path.child(key);
             match pb.get(key) {
                 Some(new) => self.compare(&field, old, new, out, depth + 1),
                 None => out.push(Change::Removed {
                     ty: describe(self.old, old, 0),
+                    since: added_in(old),
                     field,
                 }),
             }
@@ -353,7 +484,7 @@ impl Roots<'_> {
         for (key, new) in pb {
             if !pa.contains_key(key) {
                 out.push(Change::Added {
-                    field: join(path, key),
+                    field: path.child(key),
                     ty: describe(self.new, new, 0),
                     description: summary(new),
                     since: added_in(new),
@@ -376,7 +507,7 @@ impl Roots<'_> {
         let (ra, rb) = (required(a), required(b));
         for key in pa.keys().filter(|k| pb.contains_key(*k)) {
             if ra.contains(key) != rb.contains(key) {
-                let field = join(path, key);
+                let field = path.child(key);
                 let (from, to) = if ra.contains(key) {
                     ("required", "optional")
                 } else {
