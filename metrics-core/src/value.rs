@@ -23,7 +23,7 @@ use crate::version::{Release, Version};
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be a usage metric: only aggregates may be metrics",
     label = "not an aggregate metric value",
-    note = "a metric is a count (u8, u16, u32, u64, usize), a flag (bool), a `Percent`, a `Bytes` size, a `std::time::Duration`, a `Sha1Digest`, an `Option` of one of these, a nested `#[derive(Metrics)]` struct, a `#[derive(MetricEnum)]` enum, or a `BTreeMap` keyed by such an enum",
+    note = "a metric is a count (u8, u16, u32, u64, usize), a flag (bool), a `Percent`, a `Bytes` size, a `std::time::Duration`, a `Sha1Digest`, an `InstallationId`, a `Version`, an `Option` of one of these, a nested `#[derive(Metrics)]` struct, a `#[derive(MetricEnum)]` enum, or a `BTreeMap` keyed by such an enum",
     note = "free text (names, paths, URLs, descriptions) and signed or floating-point numbers are never sent: send a count of the items, or a `Percent`, instead"
 )]
 pub trait MetricValue {
