@@ -103,7 +103,9 @@ fn main() {
             None => (Collector::new(schema::models(), None), None),
             Some("decode-only") => (Collector::decode_only(schema::models()), None),
             Some(u) => {
-                let store = rt.block_on(Store::connect(u)).expect("the database");
+                let store = rt
+                    .block_on(Store::connect(u, &schema::models()))
+                    .expect("the database");
                 (
                     Collector::new(schema::models(), Some(store.clone())),
                     Some(store),

@@ -1,5 +1,5 @@
 //! The HTTP side: `POST /submit/{payload}/{claimed_version}/{document_id}`, `GET /health`,
-//! `GET /stats`, and serving with a graceful shutdown.
+//! and serving with a graceful shutdown.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -14,18 +14,16 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use http_body_util::BodyExt as _;
-use metrics_core::{Model, Version};
+use metrics_core::{Limits, Model, Version, Violation};
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::leaves::{leaf_paths, leaf_values};
-use crate::store::{Accepted, Outcome, Rejected, Store};
-use metrics_core::Limits;
+use crate::storage::{Outcome, Rejection, Store, StoreError, Submission};
 
 /// The collector: the models it accepts, where it stores them, and its limits.
 #[derive(Clone, Debug)]
 pub struct Collector {
-    models: HashMap<&'static str, (Model, Vec<String>)>,
+    models: HashMap<&'static str, Model>,
     store: Option<Store>,
     decode_without_store: bool,
     limits: Limits,
@@ -37,10 +35,7 @@ impl Collector {
     /// without decoding or storing: the baseline of the load benchmark.
     pub fn new(models: Vec<Model>, store: Option<Store>) -> Self {
         Collector {
-            models: models
-                .into_iter()
-                .map(|m| (m.name(), (m, leaf_paths(&m))))
-                .collect(),
+            models: models.into_iter().map(|m| (m.name(), m)).collect(),
             store,
             decode_without_store: false,
             limits: Limits::default(),
@@ -77,7 +72,6 @@ impl Collector {
                 post(submit),
             )
             .route("/health", get(health))
-            .route("/stats", get(stats))
             .with_state(Arc::new(self))
     }
 }
@@ -201,7 +195,7 @@ async fn handle(
     body: Body,
 ) -> Response {
     // Everything the path says is checked before a byte of the body is read.
-    let Some((model, leaves)) = app.models.get(payload) else {
+    let Some(model) = app.models.get(payload) else {
         let mut known: Vec<_> = app.models.keys().copied().collect();
         known.sort_unstable();
         return error(
@@ -279,7 +273,16 @@ async fn handle(
         // The benchmark baseline: a 2xx without decoding or storing.
         return StatusCode::NO_CONTENT.into_response();
     }
-    let decoded = model.decode(&version, &bytes, &app.limits);
+    let received_at = std::time::SystemTime::now();
+    let decoded = model
+        .decode(&version, &bytes, &app.limits)
+        .map_err(|violations| violations.into_vec())
+        .and_then(
+            |value| match own_version_disagrees(model, &value, &version) {
+                Some(violation) => Err(vec![violation]),
+                None => Ok(value),
+            },
+        );
     let Some(store) = &app.store else {
         return match decoded {
             Ok(_) => StatusCode::NO_CONTENT.into_response(),
@@ -289,16 +292,16 @@ async fn handle(
 
     match decoded {
         Ok(value) => {
-            let values = leaf_values(&value, leaves);
-            let version = version.to_string();
-            let accepted = Accepted {
+            let submission = Submission {
                 document_id,
-                payload,
-                version: &version,
-                body: &value,
-                values: &values,
+                payload: payload.to_owned(),
+                version_sent: claimed.to_owned(),
+                version,
+                received_at,
+                body: String::from_utf8_lossy(&bytes).into_owned(),
+                value,
             };
-            match store.accept(&accepted).await {
+            match store.accept(submission).await {
                 Ok(Outcome::Stored) => (
                     StatusCode::CREATED,
                     axum::Json(
@@ -315,20 +318,21 @@ async fn handle(
                     })),
                 )
                     .into_response(),
-                Err(e) => storage_down(e),
+                Err(e) => storage_down(&e),
             }
         }
         Err(violations) => {
             let errors = serde_json::to_string(&violations).expect("violations serialize");
-            let rejected = Rejected {
-                payload,
-                claimed_version: claimed,
+            let rejection = Rejection {
+                payload: payload.to_owned(),
+                claimed_version: claimed.to_owned(),
                 document_id,
-                body: &bytes,
-                errors: &errors,
+                received_at,
+                body: bytes,
+                violations,
             };
-            if let Err(e) = store.reject(&rejected).await {
-                return storage_down(e);
+            if let Err(e) = store.reject(rejection).await {
+                return storage_down(&e);
             }
             (
                 StatusCode::BAD_REQUEST,
@@ -340,6 +344,27 @@ async fn handle(
     }
 }
 
+/// For a payload that names its own version: a violation when that version is not the
+/// path's (build metadata aside), since the path's version chose the schema.
+fn own_version_disagrees(
+    model: &Model,
+    value: &serde_json::Value,
+    path: &Version,
+) -> Option<Violation> {
+    let key = model.version_key()?;
+    let own = value.get(key)?.as_str()?;
+    let own = Version::parse(own).ok()?;
+    let same = own.as_semver().cmp_precedence(path.as_semver()) == std::cmp::Ordering::Equal;
+    (!same).then(|| Violation {
+        pointer: format!("/{key}"),
+        rule: "version",
+        message: format!(
+            "the payload says it was sent by {own}, but it was posted as {path}: post it under /submit/{}/{own}/..., since the version decides the schema it is checked against",
+            model.name()
+        ),
+    })
+}
+
 fn too_large(max: usize) -> Response {
     error(
         StatusCode::PAYLOAD_TOO_LARGE,
@@ -347,7 +372,7 @@ fn too_large(max: usize) -> Response {
     )
 }
 
-fn storage_down(e: sqlx::Error) -> Response {
+fn storage_down(e: &StoreError) -> Response {
     tracing::error!(error = %e, "the database failed; answering 503 so that the client retries");
     error(
         StatusCode::SERVICE_UNAVAILABLE,
@@ -411,15 +436,5 @@ async fn health(State(app): State<Arc<Collector>>) -> Response {
                 format!("the database does not answer: {e}"),
             ),
         },
-    }
-}
-
-async fn stats(State(app): State<Arc<Collector>>) -> Response {
-    let Some(store) = &app.store else {
-        return error(StatusCode::NOT_FOUND, "this collector stores nothing");
-    };
-    match store.daily().await {
-        Ok(rows) => axum::Json(rows).into_response(),
-        Err(e) => storage_down(e),
     }
 }

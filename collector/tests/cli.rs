@@ -1,4 +1,4 @@
-//! The binary as a user meets it: help, configuration errors, the query command.
+//! The binary as a user meets it: help, configuration errors, the reading commands.
 
 use std::process::Command;
 
@@ -20,7 +20,9 @@ fn collector(args: &[&str], env: &[(&str, &str)]) -> (bool, String, String) {
 fn help_lists_the_commands_and_the_environment_variables() {
     let (ok, out, _) = collector(&["--help"], &[]);
     assert!(ok);
-    assert!(out.contains("serve") && out.contains("query"), "{out}");
+    for command in ["serve", "report", "ddl", "fleet"] {
+        assert!(out.contains(command), "{command} not in {out}");
+    }
     let (ok, out, _) = collector(&["serve", "--help"], &[]);
     assert!(ok);
     for flag in [
@@ -49,10 +51,56 @@ fn a_bad_database_url_is_a_clear_error() {
 }
 
 #[test]
-fn query_prints_an_empty_table_for_a_new_database() {
+fn report_never_creates_a_database() {
     let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("q.db").display());
-    let (ok, out, err) = collector(&["query", "--database-url", &url, "--json"], &[]);
-    assert!(ok, "{err}");
-    assert_eq!(out.trim(), "[]");
+    let path = dir.path().join("mistyped.db");
+    let url = format!("sqlite://{}", path.display());
+    let (ok, out, err) = collector(&["report", "--database-url", &url], &[]);
+    assert!(!ok);
+    assert!(out.is_empty(), "{out}");
+    assert!(
+        err.contains(&format!("no database at {}", path.display()))
+            && err.contains("collector serve"),
+        "{err}"
+    );
+    assert!(
+        !path.exists(),
+        "a reading command created {}",
+        path.display()
+    );
+}
+
+#[test]
+fn report_refuses_a_database_without_the_payload_tables() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("other.db");
+    std::fs::File::create(&path).unwrap();
+    let url = format!("sqlite://{}", path.display());
+    let (ok, _, err) = collector(&["report", "--database-url", &url], &[]);
+    assert!(!ok);
+    assert!(err.contains("has no table `update_check`"), "{err}");
+}
+
+#[test]
+fn the_committed_storage_ddl_is_what_the_declarations_give() {
+    let (ok, out, err) = collector(&["ddl", "--check"], &[]);
+    assert!(
+        ok,
+        "run `cargo run -p collector -- ddl` and commit schema/generated/storage:\n{err}"
+    );
+    assert!(out.contains("is up to date"), "{out}");
+    // A stale file is named.
+    let dir = tempfile::tempdir().unwrap();
+    let (ok, _, _) = collector(&["ddl", "--dir", dir.path().to_str().unwrap()], &[]);
+    assert!(ok);
+    std::fs::write(dir.path().join("sqlite.sql"), "-- edited\n").unwrap();
+    let (ok, _, err) = collector(
+        &["ddl", "--check", "--dir", dir.path().to_str().unwrap()],
+        &[],
+    );
+    assert!(!ok);
+    assert!(
+        err.contains("sqlite.sql") && !err.contains("postgres.sql"),
+        "{err}"
+    );
 }

@@ -1,9 +1,11 @@
-//! Client → collector → database → query, at every version of the reference model, against
-//! SQLite and PostgreSQL.
+//! Client → collector → database, at every version of the reference model, against SQLite
+//! and PostgreSQL: the raw body is kept, every leaf column holds exactly what was sent (NULL
+//! where the version lacks the leaf or the user did not opt in), the version is normalized.
 
 mod common;
 
 use client::{Consent, Retry, SendOutcome};
+use collector::Stored;
 use common::Server;
 use metrics_core::{Metrics, Version};
 use schema::UpdateCheck;
@@ -25,12 +27,30 @@ fn retry() -> Retry {
     }
 }
 
-/// What a leaf holds in a payload, the way the query sums it.
-fn expected(payload: &Value, pointer: &str) -> Option<f64> {
+/// What a column must hold for `payload`: the leaf's value as sent, `None` where the
+/// payload does not have it.
+fn expected(payload: &Value, pointer: &str) -> Option<Stored> {
     match payload.pointer(pointer)? {
-        Value::Number(n) => n.as_f64(),
-        Value::Bool(b) => Some(if *b { 1.0 } else { 0.0 }),
+        Value::Number(n) if n.is_u64() => Some(Stored::Count(n.as_u64().unwrap())),
+        Value::Number(n) => Some(Stored::Percent(n.as_f64().unwrap())),
+        Value::Bool(b) => Some(Stored::Flag(*b)),
+        Value::String(s) => Some(Stored::Text(s.clone())),
         _ => None,
+    }
+}
+
+/// Every leaf column of a stored document equals the value sent (or NULL).
+fn assert_stored_exactly(server: &Server, doc: uuid::Uuid, payload: &Value) {
+    let table = &server.store.tables()[0];
+    let stored = server
+        .rt
+        .block_on(server.store.leaf_values("update-check", doc))
+        .unwrap()
+        .expect("stored");
+    assert_eq!(stored.len(), table.columns.len());
+    for (column, (name, value)) in table.columns.iter().zip(stored) {
+        assert_eq!(name, column.name);
+        assert_eq!(value, expected(payload, &column.pointer), "{name}");
     }
 }
 
@@ -65,8 +85,15 @@ fn round_trip(server: &Server) {
                 "at {version}"
             );
             let stored = server.rt.block_on(server.store.body(doc)).unwrap();
-            let stored: Value = serde_json::from_str(&stored.expect("stored")).unwrap();
-            assert_eq!(stored, serde_json::from_str::<Value>(&body).unwrap());
+            assert_eq!(
+                stored.as_deref(),
+                Some(body.as_str()),
+                "the raw body is kept"
+            );
+            let value: Value = serde_json::from_str(&body).unwrap();
+            assert_stored_exactly(server, doc, &value);
+            let normalized = server.rt.block_on(server.store.version(doc)).unwrap();
+            assert_eq!(normalized, Some(version.to_string()));
         }
         sent.push((version, serde_json::from_str::<Value>(&body).unwrap()));
     }
@@ -90,80 +117,63 @@ fn round_trip(server: &Server) {
         "{outcome:?}"
     );
 
-    let rows = server.rt.block_on(server.store.daily()).unwrap();
-    let leaves = collector::leaf_paths(&schema::models()[0]);
-    assert!(leaves.len() > 30, "{leaves:?}");
-    for (version, payload) in &sent {
-        let key = version.to_string();
-        let of_version: Vec<_> = rows.iter().filter(|r| r.version == key).collect();
-        // One row per leaf of the model, whether this version has it or not.
-        let mut metrics: Vec<_> = of_version.iter().map(|r| r.metric.clone()).collect();
-        metrics.sort();
-        let mut all = leaves.clone();
-        all.sort();
-        assert_eq!(metrics, all, "at {version}");
-        for row in of_version {
-            let (submissions, reported, sum) = if key == "2018.2.2" {
-                // Two opted-in payloads and the updates-only one.
-                let value = expected(payload, &row.metric);
-                (3, 2 * i64::from(value.is_some()), value.map(|v| 2.0 * v))
-            } else {
-                let value = expected(payload, &row.metric);
-                (2, 2 * i64::from(value.is_some()), value.map(|v| 2.0 * v))
-            };
-            assert_eq!(row.payload, "update-check");
-            assert_eq!(row.submissions, submissions, "{key} {}", row.metric);
-            assert_eq!(row.reported, reported, "{key} {}", row.metric);
-            assert_eq!(row.sum, sum, "{key} {}", row.metric);
-        }
-    }
+    // Its statistics are NULL, not zero.
+    assert_stored_exactly(server, doc, &serde_json::from_str(&body).unwrap());
+    let columns = server
+        .rt
+        .block_on(server.store.leaf_values("update-check", doc))
+        .unwrap()
+        .unwrap();
+    assert!(columns.iter().all(|(_, value)| value.is_none()));
 
     // Spot checks against the model's history, independent of the payloads above.
-    let sum = |version: &str, metric: &str| {
-        rows.iter()
-            .find(|r| r.version == version && r.metric == metric)
-            .unwrap_or_else(|| panic!("no row for {version} {metric}"))
-            .sum
+    let value = |version: &str, column: &str| {
+        let (_, payload) = sent.iter().find(|(v, _)| v.to_string() == version).unwrap();
+        let pointer = &server.store.tables()[0]
+            .columns
+            .iter()
+            .find(|c| c.name == column)
+            .unwrap_or_else(|| panic!("no column {column}"))
+            .pointer;
+        expected(payload, pointer)
     };
-    assert_eq!(sum("2.5.0", "/usageStatistics/environments"), Some(12.0));
     assert_eq!(
-        sum("2.5.0", "/usageStatistics/memory"),
+        value("2.5.0", "usage_statistics__environments"),
+        Some(Stored::Count(6))
+    );
+    assert_eq!(
+        value("2.5.0", "usage_statistics__memory"),
         None,
         "memory is from 2.6 on"
     );
     assert_eq!(
-        sum("2.6.0", "/usageStatistics/memory"),
-        Some(2.0 * 1536.0 * 1024.0 * 1024.0)
-    );
-    assert_eq!(sum("2.6.0", "/usageStatistics/channels"), None);
-    assert_eq!(sum("3.2.0", "/usageStatistics/channels"), Some(424.0));
-    assert_eq!(
-        sum("3.4.0-beta.2", "/usageStatistics/multiTenancy/tenants"),
-        Some(128.0)
+        value("2.6.0", "usage_statistics__memory"),
+        Some(Stored::Count(1536 * 1024 * 1024))
     );
     assert_eq!(
-        sum("3.12.0", "/usageStatistics/timeToFirstDeployment"),
-        Some(2.0 * 8_220_000.0)
-    );
-    assert_eq!(sum("3.15.0", "/usageStatistics/usesLetsEncrypt"), Some(2.0));
-    assert_eq!(sum("2018.2.2", "/usageStatistics/workers"), Some(24.0));
-    assert_eq!(
-        sum("2018.2.2", "/usageStatistics/communitySteps/notification"),
-        Some(28.0)
+        value("3.2.0", "usage_statistics__channels"),
+        Some(Stored::Count(212))
     );
     assert_eq!(
-        sum(
+        value("3.4.0-beta.2", "usage_statistics__multi_tenancy__tenants"),
+        Some(Stored::Count(64))
+    );
+    assert_eq!(
+        value("3.12.0", "usage_statistics__time_to_first_deployment"),
+        Some(Stored::Count(8_220_000))
+    );
+    assert_eq!(
+        value("3.15.0", "usage_statistics__uses_lets_encrypt"),
+        Some(Stored::Flag(true))
+    );
+    assert_eq!(
+        value(
             "2018.2.2",
-            "/usageStatistics/deploymentSteps/deploy-windows-service"
+            "usage_statistics__deployment_steps__deploy_windows_service"
         ),
-        None
+        None,
+        "a map key the sample does not send is NULL"
     );
-
-    // The same rows through the HTTP endpoint.
-    let (status, text) = common::get(&format!("{}/stats", server.endpoint()));
-    assert_eq!(status, 200);
-    let over_http: Vec<Value> = serde_json::from_str(&text).unwrap();
-    assert_eq!(over_http.len(), rows.len());
 }
 
 #[test]

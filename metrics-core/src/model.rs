@@ -13,6 +13,7 @@ pub struct Model {
     name: &'static str,
     description: &'static str,
     first_release: fn() -> Option<Version>,
+    version_key: Option<&'static str>,
     fields: fn() -> &'static [Field],
     versions: fn() -> Vec<Version>,
     schema_at: fn(&Version) -> Schema,
@@ -32,6 +33,7 @@ impl Model {
             name: T::NAME,
             description: T::DESCRIPTION,
             first_release: || T::FIRST_RELEASE,
+            version_key: T::VERSION_KEY,
             fields: T::fields,
             versions: T::versions,
             schema_at: T::schema_at,
@@ -74,6 +76,12 @@ impl Model {
     /// (`#[metrics(first_release = "1.0")]`).
     pub fn first_release(&self) -> Option<Version> {
         (self.first_release)()
+    }
+
+    /// The JSON key of the field that holds the payload's own version, if it has one (see
+    /// [`Metrics::VERSION_KEY`]).
+    pub fn version_key(&self) -> Option<&'static str> {
+        self.version_key
     }
 
     /// The top-level fields, in declaration order.

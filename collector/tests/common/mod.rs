@@ -115,7 +115,7 @@ impl Server {
         header_timeout: Duration,
     ) -> Server {
         let store = rt
-            .block_on(Store::connect(&db.url()))
+            .block_on(Store::connect(&db.url(), &schema::models()))
             .unwrap_or_else(|e| panic!("cannot open {}: {e}", db.url()));
         let app = Collector::new(schema::models(), Some(store.clone()))
             .limits(limits)

@@ -1,0 +1,880 @@
+//! What the data is collected for, per installation, never per submission: how many
+//! installations run which versions (in a window and week by week), how each metric is
+//! distributed across them (each installation's latest report in the window), and what was
+//! rejected. The database selects one row per installation; percentiles are computed here,
+//! the same way for SQLite and PostgreSQL.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::time::{Duration, SystemTime};
+
+use metrics_core::{Release, Shape};
+use serde::Serialize;
+use sqlx::Row as _;
+
+use crate::storage::layout::{
+    Column, Dialect, Kind, NEWEST_VERSION_FIRST, REJECTED, REJECTED_RULES, Table, quoted,
+    week_start,
+};
+use crate::storage::{
+    Pool, Store, StoreError, Stored, on_pool, read_leaves, select_leaves, timestamp,
+};
+
+/// The time range a report covers: `since <= received < until`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Window {
+    /// The start (included).
+    pub since: SystemTime,
+    /// The end (excluded).
+    pub until: SystemTime,
+}
+
+impl Window {
+    /// The `days` days before `until`.
+    pub fn days_before(until: SystemTime, days: u64) -> Window {
+        Window {
+            since: until - Duration::from_secs(days * 86_400),
+            until,
+        }
+    }
+
+    /// The last 7 days.
+    pub fn last_week() -> Window {
+        Window::days_before(SystemTime::now(), 7)
+    }
+}
+
+/// What to report.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// The window of the per-version and per-metric figures.
+    pub window: Window,
+    /// How many calendar weeks (Monday, UTC) the weekly trend covers, ending with the
+    /// window's end.
+    pub trend_weeks: u32,
+    /// Only these payloads (all when empty).
+    pub payloads: Vec<String>,
+}
+
+impl Options {
+    /// The last 7 days, and a trend of 8 weeks.
+    pub fn last_week() -> Options {
+        Options {
+            window: Window::last_week(),
+            trend_weeks: 8,
+            payloads: Vec::new(),
+        }
+    }
+}
+
+/// The report: per payload.
+#[derive(Clone, Debug, Serialize)]
+pub struct Report {
+    /// The window, as RFC 3339 times.
+    pub since: String,
+    /// The end of the window (excluded).
+    pub until: String,
+    /// Per payload.
+    pub payloads: Vec<PayloadReport>,
+}
+
+/// The report of one payload.
+#[derive(Clone, Debug, Serialize)]
+pub struct PayloadReport {
+    /// The payload's name.
+    pub name: String,
+    /// Its description.
+    pub description: String,
+    /// Whether figures count installations (the payload has an installation id); when
+    /// not, they count submissions.
+    pub per_installation: bool,
+    /// Submissions received in the window (resends are not submissions).
+    pub submissions: u64,
+    /// Installations active in the window.
+    pub installations: u64,
+    /// Active installations per version, each at the newest version it reported.
+    pub versions: Vec<VersionRow>,
+    /// The same per release line (`major.minor`).
+    pub release_lines: Vec<LineRow>,
+    /// Active installations per calendar week and release line.
+    pub weekly: Vec<WeekRow>,
+    /// Per leaf metric, across active installations (each one's latest report).
+    pub metrics: Vec<MetricRow>,
+    /// Rejected submissions in the window, per claimed version and rule.
+    pub rejected: Vec<RejectedCount>,
+}
+
+/// Installations at one version.
+#[derive(Clone, Debug, Serialize)]
+pub struct VersionRow {
+    /// The version (normalized: no build metadata).
+    pub version: String,
+    /// Its release line, `major.minor`.
+    pub release_line: String,
+    /// Installations whose newest version in the window it is.
+    pub installations: u64,
+    /// Their share of the active installations.
+    pub share: f64,
+    /// The first day (UTC) a submission of this version arrived in the window.
+    pub first_seen: String,
+    /// The last day (UTC) one arrived in the window.
+    pub last_seen: String,
+}
+
+/// Installations on one release line.
+#[derive(Clone, Debug, Serialize)]
+pub struct LineRow {
+    /// `major.minor`.
+    pub release_line: String,
+    /// Installations.
+    pub installations: u64,
+    /// Share of the active installations.
+    pub share: f64,
+}
+
+/// One calendar week of the trend.
+#[derive(Clone, Debug, Serialize)]
+pub struct WeekRow {
+    /// Its Monday (UTC), `YYYY-MM-DD`.
+    pub week: String,
+    /// Installations active that week.
+    pub installations: u64,
+    /// Per release line, each installation at the newest version it reported that week.
+    pub release_lines: BTreeMap<String, u64>,
+}
+
+/// The distribution of one leaf metric.
+#[derive(Clone, Debug, Serialize)]
+pub struct MetricRow {
+    /// Its path (`usageStatistics.machines`).
+    pub metric: String,
+    /// Its JSON pointer.
+    pub pointer: String,
+    /// The first paragraph of its doc comment (for a map key: the map's and the key's).
+    pub description: String,
+    /// The version it was added in (`None`: sent from the start).
+    pub since: Option<String>,
+    /// Its unit in words.
+    pub unit: String,
+    /// Installations whose latest report could carry it (its version has it, and for a
+    /// nested metric, the payload sent the object it is in).
+    pub applicable: u64,
+    /// Installations whose latest report carries it.
+    pub reported: u64,
+    /// The distribution.
+    pub stats: Stats,
+}
+
+/// A distribution, by kind of metric.
+#[derive(Clone, Debug, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Stats {
+    /// A count, size or duration (nearest-rank percentiles).
+    Count {
+        /// The smallest value.
+        min: u64,
+        /// The median.
+        p50: u64,
+        /// The 90th percentile.
+        p90: u64,
+        /// The 99th percentile.
+        p99: u64,
+        /// The largest value.
+        max: u64,
+        /// The sum.
+        total: u128,
+    },
+    /// One key of an enum-keyed map.
+    MapKey {
+        /// The share of installations that sent the map with this key.
+        share: f64,
+        /// The sum of its values.
+        total: u128,
+    },
+    /// A flag.
+    Flag {
+        /// Installations whose flag is true.
+        yes: u64,
+        /// Their share of those that reported it.
+        share: f64,
+    },
+    /// A percentage (nearest-rank percentiles).
+    Percent {
+        /// The smallest value.
+        min: f64,
+        /// The median.
+        p50: f64,
+        /// The 90th percentile.
+        p90: f64,
+        /// The 99th percentile.
+        p99: f64,
+        /// The largest value.
+        max: f64,
+    },
+    /// A closed enum: the share of each value.
+    Values {
+        /// Installations per value, most frequent first.
+        values: Vec<(String, u64)>,
+    },
+    /// Nothing reported, or values that have no distribution (digests).
+    None,
+}
+
+/// Rejected submissions of one claimed version that broke one rule.
+#[derive(Clone, Debug, Serialize)]
+pub struct RejectedCount {
+    /// The version the path claimed.
+    pub claimed_version: String,
+    /// The rule (a JSON Schema keyword, `duplicateKey`, `limit`, `syntax`, `version`).
+    pub rule: String,
+    /// Rejected submissions.
+    pub submissions: u64,
+}
+
+/// `p` (0..=100) of sorted `values`, nearest rank.
+fn percentile<T: Copy>(sorted: &[T], p: u32) -> T {
+    let n = sorted.len();
+    let rank = (u64::from(p) * n as u64).div_ceil(100).max(1) as usize;
+    sorted[rank.min(n) - 1]
+}
+
+fn share(part: u64, whole: u64) -> f64 {
+    if whole == 0 {
+        0.0
+    } else {
+        part as f64 / whole as f64
+    }
+}
+
+/// The window condition on `received_at`, with the since and until parameters `$a`, `$b`.
+fn window_sql(dialect: Dialect, a: usize, b: usize, prefix: &str) -> String {
+    match dialect {
+        Dialect::Postgres => format!(
+            "{prefix}received_at >= CAST(${a} AS TIMESTAMPTZ) AND {prefix}received_at < CAST(${b} AS TIMESTAMPTZ)"
+        ),
+        Dialect::Sqlite => format!("{prefix}received_at >= ${a} AND {prefix}received_at < ${b}"),
+    }
+}
+
+/// A day (`YYYY-MM-DD`, UTC) of a time column.
+fn day(dialect: Dialect, expression: &str) -> String {
+    match dialect {
+        Dialect::Postgres => format!("to_char({expression} AT TIME ZONE 'UTC', 'YYYY-MM-DD')"),
+        Dialect::Sqlite => format!("substr({expression}, 1, 10)"),
+    }
+}
+
+impl Store {
+    /// The report of `options` (see the module docs).
+    pub async fn report(&self, options: &Options) -> Result<Report, StoreError> {
+        let mut payloads = Vec::new();
+        for table in self.tables.iter() {
+            if !options.payloads.is_empty() && !options.payloads.iter().any(|p| p == table.payload)
+            {
+                continue;
+            }
+            payloads.push(self.payload_report(table, options).await?);
+        }
+        Ok(Report {
+            since: timestamp(options.window.since),
+            until: timestamp(options.window.until),
+            payloads,
+        })
+    }
+
+    async fn payload_report(
+        &self,
+        table: &Table,
+        options: &Options,
+    ) -> Result<PayloadReport, StoreError> {
+        let (since, until) = (
+            timestamp(options.window.since),
+            timestamp(options.window.until),
+        );
+        let dialect = self.dialect;
+        let t = quoted(&table.name);
+        let window = window_sql(dialect, 1, 2, "");
+        let per_installation = table.installation.is_some();
+        // Who is counted: an installation, or (without an installation id) a submission.
+        let who = if per_installation {
+            "installation_id"
+        } else {
+            "document_id"
+        };
+
+        let totals = format!("SELECT COUNT(*), COUNT(DISTINCT {who}) FROM {t} WHERE {window}");
+        let (submissions, installations): (i64, i64) = on_pool!(&self.read, |pool| {
+            sqlx::query_as(sqlx::AssertSqlSafe(totals))
+                .bind(&since)
+                .bind(&until)
+                .fetch_one(pool)
+                .await?
+        });
+        let installations = installations as u64;
+
+        let versions_sql = format!(
+            "SELECT n.version, n.version_major, n.version_minor, n.installations, s.first_seen, s.last_seen FROM (\
+                SELECT version, version_major, version_minor, version_patch, version_pre, COUNT(*) AS installations FROM (\
+                    SELECT version, version_major, version_minor, version_patch, version_pre, \
+                        ROW_NUMBER() OVER (PARTITION BY {who} ORDER BY {NEWEST_VERSION_FIRST}) AS newest \
+                    FROM {t} WHERE {window}) AS x WHERE newest = 1 \
+                GROUP BY version, version_major, version_minor, version_patch, version_pre) AS n \
+             JOIN (SELECT version, {} AS first_seen, {} AS last_seen FROM {t} WHERE {window} GROUP BY version) AS s \
+             ON s.version = n.version \
+             ORDER BY n.version_major DESC, n.version_minor DESC, n.version_patch DESC, (n.version_pre IS NULL) DESC, n.version_pre DESC",
+            day(dialect, "MIN(received_at)"),
+            day(dialect, "MAX(received_at)"),
+        );
+        let rows: Vec<(String, i64, i64, i64, String, String)> = on_pool!(&self.read, |pool| {
+            sqlx::query_as(sqlx::AssertSqlSafe(versions_sql))
+                .bind(&since)
+                .bind(&until)
+                .fetch_all(pool)
+                .await?
+        });
+        let versions: Vec<VersionRow> = rows
+            .into_iter()
+            .map(
+                |(version, major, minor, count, first_seen, last_seen)| VersionRow {
+                    version,
+                    release_line: format!("{major}.{minor}"),
+                    installations: count as u64,
+                    share: share(count as u64, installations),
+                    first_seen,
+                    last_seen,
+                },
+            )
+            .collect();
+        let mut release_lines: Vec<LineRow> = Vec::new();
+        for row in &versions {
+            match release_lines
+                .iter_mut()
+                .find(|l| l.release_line == row.release_line)
+            {
+                Some(line) => line.installations += row.installations,
+                None => release_lines.push(LineRow {
+                    release_line: row.release_line.clone(),
+                    installations: row.installations,
+                    share: 0.0,
+                }),
+            }
+        }
+        for line in &mut release_lines {
+            line.share = share(line.installations, installations);
+        }
+
+        let weekly = self.weekly(table, options).await?;
+        let metrics = self.metrics(table, &since, &until).await?;
+
+        let rejected_sql = format!(
+            "SELECT r.claimed_version, rr.rule, COUNT(*) FROM {REJECTED} AS r JOIN {REJECTED_RULES} AS rr ON rr.rejected_id = r.id \
+             WHERE r.payload = $3 AND {} GROUP BY r.claimed_version, rr.rule ORDER BY COUNT(*) DESC, r.claimed_version, rr.rule",
+            window_sql(dialect, 1, 2, "r.")
+        );
+        let rejected: Vec<(String, String, i64)> = on_pool!(&self.read, |pool| {
+            sqlx::query_as(sqlx::AssertSqlSafe(rejected_sql))
+                .bind(&since)
+                .bind(&until)
+                .bind(table.payload)
+                .fetch_all(pool)
+                .await?
+        });
+
+        Ok(PayloadReport {
+            name: table.payload.to_owned(),
+            description: table.model.description().to_owned(),
+            per_installation,
+            submissions: submissions as u64,
+            installations,
+            versions,
+            release_lines,
+            weekly,
+            metrics,
+            rejected: rejected
+                .into_iter()
+                .map(|(claimed_version, rule, n)| RejectedCount {
+                    claimed_version,
+                    rule,
+                    submissions: n as u64,
+                })
+                .collect(),
+        })
+    }
+
+    /// Active installations per calendar week and release line, for the trend's weeks.
+    async fn weekly(&self, table: &Table, options: &Options) -> Result<Vec<WeekRow>, StoreError> {
+        let dialect = self.dialect;
+        let who = if table.installation.is_some() {
+            "installation_id"
+        } else {
+            "document_id"
+        };
+        // The Monday of the window's last week, and `trend_weeks` weeks back from it.
+        let until = options.window.until;
+        let days = until
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_secs()
+            / 86_400;
+        // 1970-01-01 was a Thursday: day 4 is a Monday.
+        let monday = days - (days + 3) % 7;
+        let first = monday.saturating_sub(7 * u64::from(options.trend_weeks.max(1) - 1));
+        let since = SystemTime::UNIX_EPOCH + Duration::from_secs(first * 86_400);
+        let week = week_start(dialect);
+        let sql = format!(
+            "SELECT {} AS week, version_major, version_minor, COUNT(*) FROM (\
+                SELECT {week} AS week, version_major, version_minor, \
+                    ROW_NUMBER() OVER (PARTITION BY {who}, {week} ORDER BY {NEWEST_VERSION_FIRST}) AS newest \
+                FROM {} WHERE {}) AS x WHERE newest = 1 \
+             GROUP BY week, version_major, version_minor ORDER BY week",
+            match dialect {
+                Dialect::Postgres => "to_char(week, 'YYYY-MM-DD')",
+                Dialect::Sqlite => "week",
+            },
+            quoted(&table.name),
+            window_sql(dialect, 1, 2, ""),
+        );
+        let rows: Vec<(String, i64, i64, i64)> = on_pool!(&self.read, |pool| {
+            sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(timestamp(since))
+                .bind(timestamp(until))
+                .fetch_all(pool)
+                .await?
+        });
+        let mut weeks: Vec<WeekRow> = Vec::new();
+        for (week, major, minor, count) in rows {
+            if weeks.last().is_none_or(|w| w.week != week) {
+                weeks.push(WeekRow {
+                    week,
+                    installations: 0,
+                    release_lines: BTreeMap::new(),
+                });
+            }
+            let row = weeks.last_mut().expect("pushed above");
+            row.installations += count as u64;
+            *row.release_lines
+                .entry(format!("{major}.{minor}"))
+                .or_default() += count as u64;
+        }
+        Ok(weeks)
+    }
+
+    /// The distribution of each leaf metric across the latest report of each installation
+    /// active in the window.
+    async fn metrics(
+        &self,
+        table: &Table,
+        since: &str,
+        until: &str,
+    ) -> Result<Vec<MetricRow>, StoreError> {
+        let dialect = self.dialect;
+        let inner = match &table.installation {
+            Some(_) => format!(
+                "SELECT *, ROW_NUMBER() OVER (PARTITION BY installation_id ORDER BY received_at DESC, document_id) AS latest FROM {} WHERE {}",
+                quoted(&table.name),
+                window_sql(dialect, 1, 2, "")
+            ),
+            None => format!(
+                "SELECT *, 1 AS latest FROM {} WHERE {}",
+                quoted(&table.name),
+                window_sql(dialect, 1, 2, "")
+            ),
+        };
+        let sql = format!(
+            "SELECT version_major, version_minor, version_patch, {} FROM ({inner}) AS reports WHERE latest = 1",
+            select_leaves(table, dialect)
+        );
+        let rows: Vec<(Release, Vec<Option<Stored>>)> = match &self.read {
+            Pool::Sqlite(pool) => {
+                let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(since)
+                    .bind(until)
+                    .fetch_all(pool)
+                    .await?;
+                rows.iter()
+                    .map(|row| {
+                        Ok((
+                            release(row.try_get(0)?, row.try_get(1)?, row.try_get(2)?),
+                            read_leaves(row, table, 3)?,
+                        ))
+                    })
+                    .collect::<Result<_, sqlx::Error>>()?
+            }
+            Pool::Postgres(pool) => {
+                let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(since)
+                    .bind(until)
+                    .fetch_all(pool)
+                    .await?;
+                rows.iter()
+                    .map(|row| {
+                        Ok((
+                            release(row.try_get(0)?, row.try_get(1)?, row.try_get(2)?),
+                            read_leaves(row, table, 3)?,
+                        ))
+                    })
+                    .collect::<Result<_, sqlx::Error>>()?
+            }
+        };
+        Ok(table
+            .columns
+            .iter()
+            .enumerate()
+            .map(|(index, column)| metric_row(table, index, column, &rows))
+            .collect())
+    }
+}
+
+fn release(major: i64, minor: i64, patch: i64) -> Release {
+    Release::new(major as u64, minor as u64, patch as u64)
+}
+
+/// The doc comment's first paragraph.
+fn summary(text: &str) -> &str {
+    text.lines().next().unwrap_or("").trim()
+}
+
+fn metric_row(
+    table: &Table,
+    index: usize,
+    column: &Column,
+    rows: &[(Release, Vec<Option<Stored>>)],
+) -> MetricRow {
+    let leaf = &column.leaf;
+    let top = leaf.keys.first().copied();
+    // Columns under the same top-level field: when one has a value, the payload sent the
+    // object this metric is in.
+    let siblings: Vec<usize> = table
+        .columns
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.leaf.keys.first().copied() == top)
+        .map(|(i, _)| i)
+        .collect();
+    let applicable: Vec<&Vec<Option<Stored>>> = rows
+        .iter()
+        .filter(|(release, values)| {
+            leaf.exists_at(*release)
+                && (leaf.keys.len() == 1 || siblings.iter().any(|&i| values[i].is_some()))
+        })
+        .map(|(_, values)| values)
+        .collect();
+    let values: Vec<&Stored> = applicable
+        .iter()
+        .filter_map(|v| v[index].as_ref())
+        .collect();
+    let reported = values.len() as u64;
+    let stats = if values.is_empty() {
+        Stats::None
+    } else {
+        match column.kind {
+            Kind::Count => {
+                let mut counts: Vec<u64> = values
+                    .iter()
+                    .filter_map(|v| match v {
+                        Stored::Count(n) => Some(*n),
+                        _ => None,
+                    })
+                    .collect();
+                counts.sort_unstable();
+                let total = counts.iter().map(|&n| u128::from(n)).sum();
+                if leaf.map_key.is_some() {
+                    Stats::MapKey {
+                        share: share(reported, applicable.len() as u64),
+                        total,
+                    }
+                } else {
+                    Stats::Count {
+                        min: counts[0],
+                        p50: percentile(&counts, 50),
+                        p90: percentile(&counts, 90),
+                        p99: percentile(&counts, 99),
+                        max: counts[counts.len() - 1],
+                        total,
+                    }
+                }
+            }
+            Kind::Flag => {
+                let yes = values
+                    .iter()
+                    .filter(|v| matches!(v, Stored::Flag(true)))
+                    .count() as u64;
+                Stats::Flag {
+                    yes,
+                    share: share(yes, reported),
+                }
+            }
+            Kind::Percent => {
+                let mut numbers: Vec<f64> = values
+                    .iter()
+                    .filter_map(|v| match v {
+                        Stored::Percent(x) => Some(*x),
+                        _ => None,
+                    })
+                    .collect();
+                numbers.sort_by(f64::total_cmp);
+                Stats::Percent {
+                    min: numbers[0],
+                    p50: percentile(&numbers, 50),
+                    p90: percentile(&numbers, 90),
+                    p99: percentile(&numbers, 99),
+                    max: numbers[numbers.len() - 1],
+                }
+            }
+            Kind::Text if matches!(inner_shape(leaf.shape), Shape::Enum { .. }) => {
+                let mut counts: BTreeMap<&str, u64> = BTreeMap::new();
+                for value in &values {
+                    if let Stored::Text(text) = value {
+                        *counts.entry(text.as_str()).or_default() += 1;
+                    }
+                }
+                let mut values: Vec<(String, u64)> =
+                    counts.into_iter().map(|(k, n)| (k.to_owned(), n)).collect();
+                values.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+                Stats::Values { values }
+            }
+            Kind::Text | Kind::Uuid => Stats::None,
+        }
+    };
+    let description = match leaf.map_key {
+        Some(variant) => {
+            let key = match summary(variant.description()) {
+                "" => variant.name().to_owned(),
+                text => text.to_owned(),
+            };
+            format!(
+                "{}: {key}",
+                summary(leaf.context.last().copied().unwrap_or_default())
+            )
+        }
+        None => summary(leaf.description).to_owned(),
+    };
+    MetricRow {
+        metric: leaf.label(),
+        pointer: leaf.pointer.clone(),
+        description,
+        since: leaf.availability.since().map(ToString::to_string),
+        unit: leaf.shape.unit_in_words().unwrap_or_default(),
+        applicable: applicable.len() as u64,
+        reported,
+        stats,
+    }
+}
+
+fn inner_shape(shape: Shape) -> Shape {
+    match shape {
+        Shape::Optional(inner) => inner(),
+        shape => shape,
+    }
+}
+
+/// `1234567` as `1.2M`, `912` as is: numbers a reader takes in at a glance.
+fn compact(n: u128) -> String {
+    match n {
+        0..1_000 => n.to_string(),
+        1_000..10_000 => format!("{:.1}k", n as f64 / 1e3),
+        10_000..1_000_000 => format!("{}k", n / 1_000),
+        1_000_000..10_000_000 => format!("{:.1}M", n as f64 / 1e6),
+        10_000_000..1_000_000_000 => format!("{}M", n / 1_000_000),
+        _ => format!("{:.1}G", n as f64 / 1e9),
+    }
+}
+
+fn percent(share: f64) -> String {
+    format!("{:.1}%", share * 100.0)
+}
+
+fn cut(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        text.to_owned()
+    } else {
+        let mut out: String = text.chars().take(width.saturating_sub(1)).collect();
+        out.push('…');
+        out
+    }
+}
+
+/// The report as text for a terminal: per payload, one screen.
+pub fn render_text(report: &Report) -> String {
+    let mut out = String::new();
+    for payload in &report.payloads {
+        let who = if payload.per_installation {
+            "installations"
+        } else {
+            "submissions"
+        };
+        let _ = writeln!(
+            out,
+            "{} — {} active {who} ({} submissions), {} to {}",
+            payload.name,
+            payload.installations,
+            payload.submissions,
+            &report.since[..10],
+            &report.until[..10]
+        );
+        if payload.installations == 0 {
+            let _ = writeln!(out, "  nothing received in this window\n");
+            continue;
+        }
+        let _ = writeln!(
+            out,
+            "\nVersions ({who} at the newest version each reported)"
+        );
+        let _ = writeln!(
+            out,
+            "  {:<22} {:>13} {:>7}  {:<10} {:<10}",
+            "version", who, "share", "first seen", "last seen"
+        );
+        for row in payload.versions.iter().take(12) {
+            let _ = writeln!(
+                out,
+                "  {:<22} {:>13} {:>7}  {:<10} {:<10}",
+                cut(&row.version, 22),
+                row.installations,
+                percent(row.share),
+                row.first_seen,
+                row.last_seen
+            );
+        }
+        if payload.versions.len() > 12 {
+            let rest: u64 = payload.versions[12..].iter().map(|r| r.installations).sum();
+            let _ = writeln!(
+                out,
+                "  {:<22} {:>13} {:>7}",
+                format!("{} older versions", payload.versions.len() - 12),
+                rest,
+                percent(share(rest, payload.installations))
+            );
+        }
+        let lines: Vec<String> = payload
+            .release_lines
+            .iter()
+            .map(|l| format!("{} {}", l.release_line, percent(l.share)))
+            .collect();
+        let _ = writeln!(out, "  release lines: {}", cut(&lines.join(" · "), 100));
+
+        if !payload.weekly.is_empty() {
+            let mut top: Vec<(&String, u64)> = Vec::new();
+            for week in &payload.weekly {
+                for (line, n) in &week.release_lines {
+                    match top.iter_mut().find(|(l, _)| *l == line) {
+                        Some(entry) => entry.1 += n,
+                        None => top.push((line, *n)),
+                    }
+                }
+            }
+            top.sort_by_key(|entry| std::cmp::Reverse(entry.1));
+            let shown: Vec<&String> = top.iter().take(5).map(|(l, _)| *l).collect();
+            let _ = write!(
+                out,
+                "\nWeekly (active {who} per release line)\n  {:<10} {:>8}",
+                "week of", "total"
+            );
+            for line in &shown {
+                let _ = write!(out, " {:>9}", cut(line, 9));
+            }
+            let _ = writeln!(out, " {:>9}", "other");
+            for week in &payload.weekly {
+                let _ = write!(out, "  {:<10} {:>8}", week.week, week.installations);
+                let mut other = week.installations;
+                for line in &shown {
+                    let n = week.release_lines.get(*line).copied().unwrap_or(0);
+                    other -= n;
+                    let _ = write!(out, " {n:>9}");
+                }
+                let _ = writeln!(out, " {other:>9}");
+            }
+        }
+
+        let _ = writeln!(
+            out,
+            "\nMetrics (each {}'s latest report; reported / could report)",
+            if payload.per_installation {
+                "installation"
+            } else {
+                "submission"
+            }
+        );
+        for metric in &payload.metrics {
+            let figures = match &metric.stats {
+                Stats::Count {
+                    min,
+                    p50,
+                    p90,
+                    p99,
+                    max,
+                    ..
+                } => format!(
+                    "min {} p50 {} p90 {} p99 {} max {}",
+                    compact(u128::from(*min)),
+                    compact(u128::from(*p50)),
+                    compact(u128::from(*p90)),
+                    compact(u128::from(*p99)),
+                    compact(u128::from(*max))
+                ),
+                Stats::MapKey { share, total } => {
+                    format!("{} have it, total {}", percent(*share), compact(*total))
+                }
+                Stats::Flag { share, .. } => format!("yes {}", percent(*share)),
+                Stats::Percent { p50, p90, max, .. } => {
+                    format!("p50 {p50:.1} p90 {p90:.1} max {max:.1}")
+                }
+                Stats::Values { values } => values
+                    .iter()
+                    .take(3)
+                    .map(|(v, n)| format!("{v} {}", percent(share(*n, metric.reported))))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                Stats::None => String::new(),
+            };
+            let _ = writeln!(
+                out,
+                "  {:<42} {:>6}/{:<6} {:<40} {}",
+                cut(&metric.metric, 42),
+                metric.reported,
+                metric.applicable,
+                cut(&figures, 40),
+                cut(&metric.description, 48)
+            );
+        }
+        if !payload.rejected.is_empty() {
+            let _ = writeln!(out, "\nRejected (per claimed version and rule)");
+            for row in payload.rejected.iter().take(8) {
+                let _ = writeln!(
+                    out,
+                    "  {:<22} {:<22} {:>8}",
+                    cut(&row.claimed_version, 22),
+                    row.rule,
+                    row.submissions
+                );
+            }
+        }
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentiles_are_nearest_rank() {
+        let values: Vec<u64> = (1..=100).collect();
+        assert_eq!(percentile(&values, 50), 50);
+        assert_eq!(percentile(&values, 90), 90);
+        assert_eq!(percentile(&values, 99), 99);
+        assert_eq!(percentile(&[7u64], 99), 7);
+        assert_eq!(percentile(&[1u64, 2, 3], 50), 2);
+        assert_eq!(percentile(&[1u64, 2], 50), 1);
+        assert_eq!(percentile(&[1u64, 2, 3, 1000], 90), 1000);
+    }
+
+    #[test]
+    fn numbers_are_compact() {
+        assert_eq!(compact(912), "912");
+        assert_eq!(compact(1_234), "1.2k");
+        assert_eq!(compact(123_456), "123k");
+        assert_eq!(compact(1_234_567), "1.2M");
+    }
+}

@@ -1,0 +1,537 @@
+//! The storage compiled from the declarations: one table per payload, with envelope columns
+//! (document id, installation id, the version as sent and normalized, the received time, the
+//! raw body) and one typed column per leaf metric over all versions (nested structs
+//! flattened, enum-map keys expanded), plus the indices and views the analytics read. The
+//! same layout gives the DDL files that are committed next to the JSON schemas.
+
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+
+use metrics_core::{Leaf, Model, Shape};
+use serde_json::Value;
+
+/// Which SQL database.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dialect {
+    /// SQLite (STRICT tables).
+    Sqlite,
+    /// PostgreSQL.
+    Postgres,
+}
+
+impl Dialect {
+    /// `sqlite` or `postgres`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "sqlite",
+            Dialect::Postgres => "postgres",
+        }
+    }
+}
+
+/// How a leaf is stored.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Kind {
+    /// A count, size or duration: an unsigned 64-bit integer, stored exactly
+    /// (PostgreSQL `NUMERIC(20,0)`; SQLite `ANY`: an INTEGER, or decimal TEXT above
+    /// `i64::MAX`).
+    Count,
+    /// A flag (PostgreSQL `BOOLEAN`, SQLite `INTEGER` 0 or 1).
+    Flag,
+    /// A percentage (`DOUBLE PRECISION` / `REAL`: the 64-bit float that was sent).
+    Percent,
+    /// Text: an enum value, a digest, a version.
+    Text,
+    /// A UUID (PostgreSQL `UUID`, SQLite `TEXT`).
+    Uuid,
+}
+
+impl Kind {
+    fn of(shape: Shape) -> Kind {
+        match shape {
+            Shape::Optional(inner) => Kind::of(inner()),
+            Shape::Count { .. } | Shape::Bytes | Shape::Milliseconds => Kind::Count,
+            Shape::Flag => Kind::Flag,
+            Shape::Percent => Kind::Percent,
+            Shape::InstallationId => Kind::Uuid,
+            Shape::Sha1 | Shape::Version | Shape::Enum { .. } => Kind::Text,
+            // Leaves are never structs or maps.
+            Shape::Struct { .. } | Shape::Map { .. } => Kind::Text,
+        }
+    }
+
+    /// The column type in `dialect`.
+    pub fn sql_type_for(self, dialect: Dialect) -> &'static str {
+        match (self, dialect) {
+            (Kind::Count, Dialect::Postgres) => "NUMERIC(20, 0)",
+            (Kind::Count, Dialect::Sqlite) => "ANY",
+            (Kind::Flag, Dialect::Postgres) => "BOOLEAN",
+            (Kind::Flag, Dialect::Sqlite) => "INTEGER",
+            (Kind::Percent, Dialect::Postgres) => "DOUBLE PRECISION",
+            (Kind::Percent, Dialect::Sqlite) => "REAL",
+            (Kind::Text, _) => "TEXT",
+            (Kind::Uuid, Dialect::Postgres) => "UUID",
+            (Kind::Uuid, Dialect::Sqlite) => "TEXT",
+        }
+    }
+
+    /// The names as `information_schema` (PostgreSQL) or `PRAGMA table_info` (SQLite)
+    /// report the column type, for checking an existing database.
+    fn reported_type(self, dialect: Dialect) -> &'static str {
+        match (self, dialect) {
+            (Kind::Count, Dialect::Postgres) => "numeric",
+            (Kind::Flag, Dialect::Postgres) => "boolean",
+            (Kind::Percent, Dialect::Postgres) => "double precision",
+            (Kind::Text, Dialect::Postgres) => "text",
+            (Kind::Uuid, Dialect::Postgres) => "uuid",
+            (kind, Dialect::Sqlite) => kind.sql_type_for(Dialect::Sqlite),
+        }
+    }
+}
+
+/// One leaf column of a payload table.
+#[derive(Clone, Debug)]
+pub struct Column {
+    /// The SQL column name (`usage_statistics__multi_tenancy__tenants`).
+    pub name: String,
+    /// The leaf's JSON pointer in the payload.
+    pub pointer: String,
+    /// How it is stored.
+    pub kind: Kind,
+    /// The leaf (for two fields that share a JSON key, the first one declared).
+    pub leaf: Leaf,
+}
+
+/// The table of one payload.
+#[derive(Clone, Debug)]
+pub struct Table {
+    /// The payload's name.
+    pub payload: &'static str,
+    /// The SQL table name (`update_check`).
+    pub name: String,
+    /// The model.
+    pub model: Model,
+    /// The JSON pointer of the top-level installation id, when the payload has one: the
+    /// analytics count installations by it.
+    pub installation: Option<String>,
+    /// The leaf columns, in declaration order.
+    pub columns: Vec<Column>,
+}
+
+/// The envelope columns every payload table has, besides its leaf columns.
+pub const ENVELOPE: [&str; 10] = [
+    "document_id",
+    "installation_id",
+    "version_sent",
+    "version",
+    "version_major",
+    "version_minor",
+    "version_patch",
+    "version_pre",
+    "received_at",
+    "resends",
+];
+
+/// The table of rejected submissions.
+pub const REJECTED: &str = "collector_rejected";
+/// The rules broken by each rejected submission, one row per rule.
+pub const REJECTED_RULES: &str = "collector_rejected_rules";
+
+/// `multiTenancy.tenantTags` as a column name: `multi_tenancy__tenant_tags`.
+fn snake(label: &str) -> String {
+    let mut out = String::new();
+    let mut previous_lower = false;
+    for c in label.chars() {
+        match c {
+            '.' => {
+                out.push_str("__");
+                previous_lower = false;
+            }
+            c if c.is_ascii_uppercase() => {
+                if previous_lower {
+                    out.push('_');
+                }
+                out.push(c.to_ascii_lowercase());
+                previous_lower = false;
+            }
+            c if c.is_ascii_alphanumeric() => {
+                out.push(c);
+                previous_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+            }
+            _ => {
+                out.push('_');
+                previous_lower = false;
+            }
+        }
+    }
+    out
+}
+
+/// PostgreSQL truncates identifiers at 63 bytes: longer names are cut, with a hash of the
+/// whole name appended so that two long names stay apart.
+fn fit(name: String) -> String {
+    if name.len() <= 63 {
+        return name;
+    }
+    let digest = metrics_core::Sha1Digest::of(&name).to_string();
+    format!("{}_{}", &name[..54], &digest[..8])
+}
+
+impl Table {
+    /// The table of `model`: its columns over all versions.
+    pub fn of(model: Model) -> Table {
+        let leaves = model.leaves();
+        let version_pointer = model.version_key().map(|key| format!("/{key}"));
+        let installation = leaves
+            .iter()
+            .find(|leaf| leaf.keys.len() == 1 && matches!(leaf.shape, Shape::InstallationId))
+            .map(|leaf| leaf.pointer.clone());
+        let mut taken: BTreeSet<String> = ENVELOPE.iter().map(|s| (*s).to_owned()).collect();
+        taken.insert("body".to_owned());
+        let mut columns: Vec<Column> = Vec::new();
+        for leaf in leaves {
+            if Some(&leaf.pointer) == version_pointer.as_ref()
+                || Some(&leaf.pointer) == installation.as_ref()
+            {
+                continue;
+            }
+            let kind = Kind::of(leaf.shape);
+            // Two fields sharing a JSON key (in versions that do not overlap) share a column
+            // when they are stored alike.
+            if columns
+                .iter()
+                .any(|c| c.pointer == leaf.pointer && c.kind == kind)
+            {
+                continue;
+            }
+            let mut name = fit(snake(&leaf.label()));
+            let mut n = 1;
+            while taken.contains(&name) {
+                n += 1;
+                name = fit(format!("{}_{n}", snake(&leaf.label())));
+            }
+            taken.insert(name.clone());
+            columns.push(Column {
+                name,
+                pointer: leaf.pointer.clone(),
+                kind,
+                leaf,
+            });
+        }
+        Table {
+            payload: model.name(),
+            name: snake(model.name()),
+            model,
+            installation,
+            columns,
+        }
+    }
+
+    /// The envelope and leaf columns with their SQL types, in table order.
+    pub fn column_types(&self, dialect: Dialect) -> Vec<(String, String)> {
+        let pg = dialect == Dialect::Postgres;
+        let mut out = vec![(
+            "document_id".to_owned(),
+            if pg {
+                "UUID PRIMARY KEY"
+            } else {
+                "TEXT PRIMARY KEY"
+            }
+            .to_owned(),
+        )];
+        if self.installation.is_some() {
+            out.push((
+                "installation_id".to_owned(),
+                if pg { "UUID NOT NULL" } else { "TEXT NOT NULL" }.to_owned(),
+            ));
+        }
+        let integer = if pg { "BIGINT" } else { "INTEGER" };
+        for (name, ty) in [
+            ("version_sent", "TEXT NOT NULL".to_owned()),
+            ("version", "TEXT NOT NULL".to_owned()),
+            ("version_major", format!("{integer} NOT NULL")),
+            ("version_minor", format!("{integer} NOT NULL")),
+            ("version_patch", format!("{integer} NOT NULL")),
+            ("version_pre", "TEXT".to_owned()),
+            (
+                "received_at",
+                if pg {
+                    "TIMESTAMPTZ NOT NULL"
+                } else {
+                    "TEXT NOT NULL"
+                }
+                .to_owned(),
+            ),
+            ("resends", format!("{integer} NOT NULL DEFAULT 0")),
+            ("body", "TEXT NOT NULL".to_owned()),
+        ] {
+            out.push((name.to_owned(), ty));
+        }
+        for column in &self.columns {
+            out.push((
+                column.name.clone(),
+                column.kind.sql_type_for(dialect).to_owned(),
+            ));
+        }
+        out
+    }
+
+    /// The type an existing leaf column must have, as the database reports it.
+    pub fn reported_type(&self, column: &Column, dialect: Dialect) -> &'static str {
+        column.kind.reported_type(dialect)
+    }
+
+    /// Each leaf column's value in an accepted payload (`None`: the version lacks the
+    /// leaf, or sent `null`, or a map did not send the key).
+    pub fn values<'v>(&self, payload: &'v Value) -> Vec<Option<&'v Value>> {
+        self.columns
+            .iter()
+            .map(|column| payload.pointer(&column.pointer).filter(|v| !v.is_null()))
+            .collect()
+    }
+}
+
+/// An identifier quoted for SQL (both databases).
+pub fn quoted(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// The DDL of a fresh database for `tables`: the tables, their indices and the views the
+/// analytics read, in `dialect`. Deterministic: committed next to the JSON schemas.
+pub fn ddl(tables: &[Table], dialect: Dialect) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "-- The collector's storage for {} ({}), generated from the metric declarations:\n\
+         -- `collector ddl` writes this file and `collector ddl --check` checks it. The\n\
+         -- collector creates these at start, and adds the columns a newer model declares\n\
+         -- (never dropping or retyping one). Counts are exact unsigned 64-bit integers: {}.\n",
+        tables
+            .iter()
+            .map(|t| t.payload)
+            .collect::<Vec<_>>()
+            .join(", "),
+        dialect.name(),
+        match dialect {
+            Dialect::Postgres => "NUMERIC(20, 0)",
+            Dialect::Sqlite =>
+                "STRICT tables, ANY columns holding an INTEGER (or decimal TEXT above i64::MAX)",
+        }
+    );
+    for statement in statements(tables, dialect) {
+        let _ = writeln!(out, "{statement};\n");
+    }
+    out
+}
+
+/// Every statement that creates the storage (tables, indices, views), in order.
+pub fn statements(tables: &[Table], dialect: Dialect) -> Vec<String> {
+    let mut out = Vec::new();
+    for table in tables {
+        out.push(create_table(table, dialect));
+        out.extend(indices(table));
+    }
+    out.extend(rejected_tables(dialect));
+    out.extend(views(tables, dialect));
+    out
+}
+
+/// `CREATE TABLE IF NOT EXISTS` of a payload table.
+pub fn create_table(table: &Table, dialect: Dialect) -> String {
+    let columns: Vec<String> = table
+        .column_types(dialect)
+        .into_iter()
+        .map(|(name, ty)| format!("    {} {ty}", quoted(&name)))
+        .collect();
+    let strict = if dialect == Dialect::Sqlite {
+        " STRICT"
+    } else {
+        ""
+    };
+    format!(
+        "CREATE TABLE IF NOT EXISTS {} (\n{}\n){strict}",
+        quoted(&table.name),
+        columns.join(",\n")
+    )
+}
+
+fn indices(table: &Table) -> Vec<String> {
+    let t = &table.name;
+    let mut out = vec![format!(
+        "CREATE INDEX IF NOT EXISTS {} ON {} (received_at)",
+        quoted(&format!("{t}_received_at")),
+        quoted(t)
+    )];
+    if table.installation.is_some() {
+        out.push(format!(
+            "CREATE INDEX IF NOT EXISTS {} ON {} (installation_id, received_at)",
+            quoted(&format!("{t}_installation_received_at")),
+            quoted(t)
+        ));
+    }
+    out
+}
+
+fn rejected_tables(dialect: Dialect) -> Vec<String> {
+    let (id, received, body, integer) = match dialect {
+        Dialect::Postgres => (
+            "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY",
+            "TIMESTAMPTZ NOT NULL",
+            "BYTEA NOT NULL",
+            "BIGINT",
+        ),
+        Dialect::Sqlite => (
+            "INTEGER PRIMARY KEY AUTOINCREMENT",
+            "TEXT NOT NULL",
+            "BLOB NOT NULL",
+            "INTEGER",
+        ),
+    };
+    let strict = if dialect == Dialect::Sqlite {
+        " STRICT"
+    } else {
+        ""
+    };
+    vec![
+        format!(
+            "CREATE TABLE IF NOT EXISTS {REJECTED} (\n    id {id},\n    payload TEXT NOT NULL,\n    claimed_version TEXT NOT NULL,\n    document_id TEXT NOT NULL,\n    received_at {received},\n    body {body},\n    violations {integer} NOT NULL,\n    errors TEXT NOT NULL\n){strict}"
+        ),
+        format!(
+            "CREATE TABLE IF NOT EXISTS {REJECTED_RULES} (\n    rejected_id {integer} NOT NULL REFERENCES {REJECTED} (id) ON DELETE CASCADE,\n    rule TEXT NOT NULL,\n    PRIMARY KEY (rejected_id, rule)\n){strict}"
+        ),
+        format!("CREATE INDEX IF NOT EXISTS {REJECTED}_received_at ON {REJECTED} (received_at)"),
+    ]
+}
+
+/// `received_at` of the last 7 days, in `dialect`.
+fn last_week(dialect: Dialect) -> &'static str {
+    match dialect {
+        Dialect::Postgres => "received_at >= now() - interval '7 days'",
+        Dialect::Sqlite => "received_at >= strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-7 days')",
+    }
+}
+
+/// The Monday (UTC) of the week of `received_at`, as a date.
+pub fn week_start(dialect: Dialect) -> &'static str {
+    match dialect {
+        Dialect::Postgres => "CAST(date_trunc('week', received_at AT TIME ZONE 'UTC') AS DATE)",
+        Dialect::Sqlite => "date(received_at, '-6 days', 'weekday 1')",
+    }
+}
+
+/// Newest version first (a release after its pre-releases), then latest first.
+pub const NEWEST_VERSION_FIRST: &str = "version_major DESC, version_minor DESC, version_patch DESC, \
+    (version_pre IS NULL) DESC, version_pre DESC, received_at DESC";
+
+/// The views: per payload with an installation id, the last week's latest report per
+/// installation, the installations per version, and the installations per version per
+/// week; the rejections of the last week per claimed version and rule.
+fn views(tables: &[Table], dialect: Dialect) -> Vec<String> {
+    let mut out = Vec::new();
+    let replace = |name: &str, query: String| {
+        format!("DROP VIEW IF EXISTS {name};\nCREATE VIEW {name} AS\n{query}")
+    };
+    for table in tables.iter().filter(|t| t.installation.is_some()) {
+        let t = quoted(&table.name);
+        let since = last_week(dialect);
+        out.push(replace(
+            &quoted(&format!("{}_latest_7d", table.name)),
+            format!(
+                "-- Each installation active in the last 7 days, with its latest report.\n\
+                 SELECT * FROM (\n    SELECT *, ROW_NUMBER() OVER (PARTITION BY installation_id ORDER BY received_at DESC, document_id) AS latest\n    FROM {t} WHERE {since}\n) AS reports WHERE latest = 1"
+            ),
+        ));
+        out.push(replace(
+            &quoted(&format!("{}_versions_7d", table.name)),
+            format!(
+                "-- Installations active in the last 7 days per version, each counted once, at the\n\
+                 -- newest version it reported.\n\
+                 SELECT version, version_major, version_minor, version_patch, version_pre, COUNT(*) AS installations\n\
+                 FROM (\n    SELECT installation_id, version, version_major, version_minor, version_patch, version_pre,\n        ROW_NUMBER() OVER (PARTITION BY installation_id ORDER BY {NEWEST_VERSION_FIRST}) AS newest\n    FROM {t} WHERE {since}\n) AS installations WHERE newest = 1\n\
+                 GROUP BY version, version_major, version_minor, version_patch, version_pre"
+            ),
+        ));
+        let week = week_start(dialect);
+        out.push(replace(
+            &quoted(&format!("{}_weekly", table.name)),
+            format!(
+                "-- Active installations per calendar week (Monday, UTC) and version, each counted\n\
+                 -- once per week, at the newest version it reported that week.\n\
+                 SELECT week, version, version_major, version_minor, COUNT(*) AS installations\n\
+                 FROM (\n    SELECT installation_id, {week} AS week, version, version_major, version_minor,\n        ROW_NUMBER() OVER (PARTITION BY installation_id, {week} ORDER BY {NEWEST_VERSION_FIRST}) AS newest\n    FROM {t}\n) AS installations WHERE newest = 1\n\
+                 GROUP BY week, version, version_major, version_minor"
+            ),
+        ));
+    }
+    out.push(replace(
+        &format!("{REJECTED}_7d"),
+        format!(
+            "-- Rejected submissions of the last 7 days per payload, claimed version and rule.\n\
+             SELECT r.payload, r.claimed_version, rr.rule, COUNT(*) AS submissions\n\
+             FROM {REJECTED} AS r JOIN {REJECTED_RULES} AS rr ON rr.rejected_id = r.id\n\
+             WHERE r.{}\n\
+             GROUP BY r.payload, r.claimed_version, rr.rule",
+            last_week(dialect)
+        ),
+    ));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn column_names_are_snake_case_paths() {
+        assert_eq!(
+            snake("usageStatistics.multiTenancy.tenantTags"),
+            "usage_statistics__multi_tenancy__tenant_tags"
+        );
+        assert_eq!(
+            snake("deploymentSteps.deploy-to-iis"),
+            "deployment_steps__deploy_to_iis"
+        );
+        assert_eq!(snake("update-check"), "update_check");
+        let long = fit("a".repeat(80));
+        assert_eq!(long.len(), 63);
+        assert_ne!(fit("a".repeat(80)), fit(format!("{}b", "a".repeat(79))));
+    }
+
+    #[test]
+    fn the_reference_update_check_has_a_column_per_leaf_metric() {
+        let table = Table::of(schema::models()[0]);
+        assert_eq!(table.name, "update_check");
+        assert_eq!(table.installation.as_deref(), Some("/installationId"));
+        // Every leaf but the version and installation id (envelope columns): 19 fields, of
+        // which two maps (9 + 5 keys) and three nested structs of two fields each.
+        assert_eq!(table.columns.len(), 19 - 5 + 9 + 5 + 3 * 2);
+        let kinds: Vec<(&str, Kind)> = table
+            .columns
+            .iter()
+            .map(|c| (c.name.as_str(), c.kind))
+            .filter(|(name, _)| {
+                [
+                    "usage_statistics__machines",
+                    "usage_statistics__uses_lets_encrypt",
+                    "usage_statistics__cpu",
+                    "usage_statistics__license_serial_hash",
+                    "usage_statistics__deployment_steps__run_script",
+                ]
+                .contains(name)
+            })
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                ("usage_statistics__machines", Kind::Count),
+                (
+                    "usage_statistics__deployment_steps__run_script",
+                    Kind::Count
+                ),
+                ("usage_statistics__license_serial_hash", Kind::Text),
+                ("usage_statistics__cpu", Kind::Percent),
+                ("usage_statistics__uses_lets_encrypt", Kind::Flag),
+            ]
+        );
+    }
+}

@@ -1,0 +1,638 @@
+//! Storage of accepted and rejected payloads: SQLite (embedded, the default) or PostgreSQL
+//! (several collectors, one database), in tables compiled from the declarations
+//! ([`layout`]). Every write goes through one writer task that commits what arrived while
+//! the previous commit was flushing in one transaction (`writer`): a 2xx is sent only
+//! after the row is durable, and concurrent requests share the fsync.
+
+pub mod layout;
+mod writer;
+
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use metrics_core::{Model, Version, Violation};
+use serde::Serialize;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgPool, Row, SqlitePool};
+use uuid::Uuid;
+
+use self::layout::{Dialect, Kind, REJECTED, REJECTED_RULES, Table, quoted};
+pub use self::writer::Outcome;
+
+/// Why the store could not do what was asked: the database's error, in words.
+#[derive(Clone, Debug)]
+pub struct StoreError(Arc<str>);
+
+impl StoreError {
+    pub(crate) fn new(message: impl std::fmt::Display) -> Self {
+        StoreError(message.to_string().into())
+    }
+}
+
+impl std::fmt::Display for StoreError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for StoreError {}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        StoreError::new(e)
+    }
+}
+
+/// A connection pool of one of the two databases.
+#[derive(Clone, Debug)]
+pub(crate) enum Pool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// Runs the same code on whichever pool it is.
+macro_rules! on_pool {
+    ($pool:expr, |$p:ident| $body:expr) => {
+        match $pool {
+            Pool::Sqlite($p) => $body,
+            Pool::Postgres($p) => $body,
+        }
+    };
+}
+pub(crate) use on_pool;
+
+/// An accepted payload, ready to store.
+#[derive(Clone, Debug)]
+pub struct Submission {
+    /// The document id (primary key: a resend is counted, never stored twice).
+    pub document_id: Uuid,
+    /// The payload's name.
+    pub payload: String,
+    /// The version as sent (the path's, build metadata included).
+    pub version_sent: String,
+    /// The version it was decoded for.
+    pub version: Version,
+    /// When it was received.
+    pub received_at: SystemTime,
+    /// The body as received (after decompression).
+    pub body: String,
+    /// The payload as its version sends it (the decoder's output): leaf values are read
+    /// from it.
+    pub value: serde_json::Value,
+}
+
+/// A rejected body, kept with its violations.
+#[derive(Clone, Debug)]
+pub struct Rejection {
+    /// The payload name from the path.
+    pub payload: String,
+    /// The claimed version from the path.
+    pub claimed_version: String,
+    /// The document id from the path.
+    pub document_id: Uuid,
+    /// When it was received.
+    pub received_at: SystemTime,
+    /// The body as received (after decompression).
+    pub body: Vec<u8>,
+    /// The violations found.
+    pub violations: Vec<Violation>,
+}
+
+/// One stored rejection.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RejectedRow {
+    /// The payload name from the path.
+    pub payload: String,
+    /// The claimed version from the path.
+    pub claimed_version: String,
+    /// The document id from the path.
+    pub document_id: String,
+    /// The body as received.
+    pub body: Vec<u8>,
+    /// How many violations were found.
+    pub violations: i64,
+    /// The violations, as JSON.
+    pub errors: String,
+    /// The rules broken, each once, sorted.
+    pub rules: Vec<String>,
+}
+
+/// A stored leaf value, read back as stored: exact.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Stored {
+    /// A count, size or duration.
+    Count(u64),
+    /// A flag.
+    Flag(bool),
+    /// A percentage.
+    Percent(f64),
+    /// Text or a UUID.
+    Text(String),
+}
+
+/// The SQLite file a `sqlite:` URL names (`None` for an in-memory database).
+fn sqlite_path(url: &str) -> Option<std::path::PathBuf> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or(rest);
+    (!path.is_empty() && path != ":memory:").then(|| path.into())
+}
+
+/// How the store opens the database.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Open {
+    /// Create it (and its tables) if missing, and write: `serve`.
+    Serve,
+    /// An existing database, read only: `report` and the other reading commands.
+    Read,
+}
+
+/// The collector's database: the tables of its payloads, a read pool, and the writer.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pub(crate) dialect: Dialect,
+    pub(crate) tables: Arc<Vec<Table>>,
+    pub(crate) read: Pool,
+    writer: Option<writer::Handle>,
+}
+
+impl Store {
+    /// Connects to `url` (`sqlite://PATH`, created if missing, or `postgres://...`), creates
+    /// the tables of `models` if they are missing, adds the columns a newer model declares,
+    /// and starts the writer. Needs a tokio runtime.
+    pub async fn connect(url: &str, models: &[Model]) -> Result<Store, StoreError> {
+        Self::open(url, models, Open::Serve).await
+    }
+
+    /// Opens an existing database to read it: never creates one (a missing SQLite file or
+    /// table is a clear error) and writes nothing.
+    pub async fn open_existing(url: &str, models: &[Model]) -> Result<Store, StoreError> {
+        Self::open(url, models, Open::Read).await
+    }
+
+    async fn open(url: &str, models: &[Model], open: Open) -> Result<Store, StoreError> {
+        let tables: Arc<Vec<Table>> = Arc::new(models.iter().copied().map(Table::of).collect());
+        let (dialect, read, write) = if url.starts_with("postgres:")
+            || url.starts_with("postgresql:")
+        {
+            // Every commit waits for the WAL flush: a 2xx means the row is on disk.
+            let options = PgConnectOptions::from_str(url)?.options([("synchronous_commit", "on")]);
+            let read = PgPoolOptions::new()
+                .max_connections(8)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(options.clone())
+                .await?;
+            let write = PgPoolOptions::new()
+                .max_connections(1)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(options)
+                .await?;
+            (
+                Dialect::Postgres,
+                Pool::Postgres(read),
+                Pool::Postgres(write),
+            )
+        } else if url.starts_with("sqlite:") {
+            if open == Open::Read
+                && let Some(path) = sqlite_path(url)
+                && !path.exists()
+            {
+                return Err(StoreError::new(format!(
+                    "no database at {}: it is created by `collector serve`; check the path or pass --database-url",
+                    path.display()
+                )));
+            }
+            // synchronous=FULL: a commit is on disk (fsync) before the 2xx, so an
+            // acknowledged payload survives a killed process and a power loss alike.
+            let base = SqliteConnectOptions::from_str(url)?
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(10));
+            let options = base
+                .clone()
+                .create_if_missing(open == Open::Serve)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Full);
+            // A reading command sets no pragma that writes (the journal mode is the file's).
+            let read_options = match open {
+                Open::Serve => options.clone(),
+                Open::Read => base.read_only(true),
+            };
+            let read = SqlitePoolOptions::new()
+                .max_connections(4)
+                .connect_with(read_options)
+                .await?;
+            let write = SqlitePoolOptions::new()
+                .max_connections(1)
+                .connect_with(options)
+                .await?;
+            (Dialect::Sqlite, Pool::Sqlite(read), Pool::Sqlite(write))
+        } else {
+            return Err(StoreError::new(format!(
+                "unsupported database URL `{url}`: use sqlite://PATH or postgres://USER:PASSWORD@HOST/DB"
+            )));
+        };
+        let writer = match open {
+            Open::Serve => {
+                migrate(&write, &tables, dialect).await?;
+                Some(writer::Handle::spawn(write, Arc::clone(&tables), dialect))
+            }
+            Open::Read => {
+                check_tables(&read, &tables, dialect).await?;
+                on_pool!(&write, |pool| pool.close().await);
+                None
+            }
+        };
+        Ok(Store {
+            dialect,
+            tables,
+            read,
+            writer,
+        })
+    }
+
+    /// Which database this is: `sqlite` or `postgres`.
+    pub fn kind(&self) -> &'static str {
+        self.dialect.name()
+    }
+
+    /// The tables, compiled from the models.
+    pub fn tables(&self) -> &[Table] {
+        &self.tables
+    }
+
+    fn writer(&self) -> Result<&writer::Handle, StoreError> {
+        self.writer
+            .as_ref()
+            .ok_or_else(|| StoreError::new("this store was opened to read only"))
+    }
+
+    /// Stores an accepted payload, or counts a resend of a stored document id; durable
+    /// (committed) when this returns `Ok`.
+    pub async fn accept(&self, submission: Submission) -> Result<Outcome, StoreError> {
+        self.writer()?.accept(submission).await
+    }
+
+    /// Keeps a rejected body and its violations; durable when this returns `Ok`.
+    pub async fn reject(&self, rejection: Rejection) -> Result<(), StoreError> {
+        self.writer()?.reject(rejection).await
+    }
+
+    /// The durability settings of the connection that writes, as the database reports them:
+    /// SQLite `synchronous` (2 is FULL) and `journal_mode`; PostgreSQL `synchronous_commit`.
+    pub async fn durability(&self) -> Result<Vec<(String, String)>, StoreError> {
+        self.writer()?.durability().await
+    }
+
+    /// The stored document ids of every payload.
+    pub async fn document_ids(&self) -> Result<Vec<Uuid>, StoreError> {
+        let mut out = Vec::new();
+        for table in self.tables.iter() {
+            let sql = format!(
+                "SELECT CAST(document_id AS TEXT) FROM {} ORDER BY received_at",
+                quoted(&table.name)
+            );
+            let ids: Vec<String> = on_pool!(&self.read, |pool| {
+                sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+                    .fetch_all(pool)
+                    .await?
+            });
+            for id in ids {
+                out.push(Uuid::parse_str(&id).map_err(StoreError::new)?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// A stored document's envelope value (`resends`, `body`, `version`, ...) as text.
+    async fn envelope(
+        &self,
+        document_id: Uuid,
+        column: &str,
+    ) -> Result<Option<String>, StoreError> {
+        for table in self.tables.iter() {
+            let sql = format!(
+                "SELECT CAST({} AS TEXT) FROM {} WHERE document_id = {}",
+                quoted(column),
+                quoted(&table.name),
+                self.cast_param(1, "UUID")
+            );
+            let found: Option<Option<String>> = on_pool!(&self.read, |pool| {
+                sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+                    .bind(document_id.hyphenated().to_string())
+                    .fetch_optional(pool)
+                    .await?
+            });
+            if let Some(value) = found {
+                return Ok(value);
+            }
+        }
+        Ok(None)
+    }
+
+    /// The resend count of a stored document id.
+    pub async fn resends(&self, document_id: Uuid) -> Result<Option<i64>, StoreError> {
+        let text = self.envelope(document_id, "resends").await?;
+        text.map(|t| t.parse().map_err(StoreError::new)).transpose()
+    }
+
+    /// The stored body of a document id, as received.
+    pub async fn body(&self, document_id: Uuid) -> Result<Option<String>, StoreError> {
+        self.envelope(document_id, "body").await
+    }
+
+    /// The normalized version a document id was stored with.
+    pub async fn version(&self, document_id: Uuid) -> Result<Option<String>, StoreError> {
+        self.envelope(document_id, "version").await
+    }
+
+    /// `$n`, cast to `ty` on PostgreSQL.
+    fn cast_param(&self, n: usize, ty: &str) -> String {
+        match self.dialect {
+            Dialect::Postgres => format!("CAST(${n} AS {ty})"),
+            Dialect::Sqlite => format!("${n}"),
+        }
+    }
+
+    /// The stored leaf values of a document, by column name, exactly as stored (`None`
+    /// where the payload did not have the leaf). `None` when the document is not stored.
+    pub async fn leaf_values(
+        &self,
+        payload: &str,
+        document_id: Uuid,
+    ) -> Result<Option<Vec<(String, Option<Stored>)>>, StoreError> {
+        let table = self.table(payload)?;
+        let sql = format!(
+            "SELECT {} FROM {} WHERE document_id = {}",
+            select_leaves(table, self.dialect),
+            quoted(&table.name),
+            self.cast_param(1, "UUID")
+        );
+        let row = on_pool!(&self.read, |pool| {
+            let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(document_id.hyphenated().to_string())
+                .fetch_optional(pool)
+                .await?;
+            match row {
+                Some(row) => Some(read_leaves(&row, table, 0)?),
+                None => None,
+            }
+        });
+        Ok(row.map(|values| {
+            table
+                .columns
+                .iter()
+                .map(|c| c.name.clone())
+                .zip(values)
+                .collect()
+        }))
+    }
+
+    pub(crate) fn table(&self, payload: &str) -> Result<&Table, StoreError> {
+        self.tables
+            .iter()
+            .find(|t| t.payload == payload)
+            .ok_or_else(|| StoreError::new(format!("no payload named `{payload}`")))
+    }
+
+    /// The stored rejections, oldest first.
+    pub async fn rejected(&self) -> Result<Vec<RejectedRow>, StoreError> {
+        let sql = format!(
+            "SELECT id, payload, claimed_version, document_id, body, violations, errors FROM {REJECTED} ORDER BY id"
+        );
+        let rules_sql =
+            format!("SELECT rejected_id, rule FROM {REJECTED_RULES} ORDER BY rejected_id, rule");
+        on_pool!(&self.read, |pool| {
+            let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .fetch_all(pool)
+                .await?;
+            let rules = sqlx::query(sqlx::AssertSqlSafe(rules_sql))
+                .fetch_all(pool)
+                .await?;
+            let mut out = Vec::new();
+            for r in &rows {
+                let id: i64 = r.try_get(0)?;
+                out.push(RejectedRow {
+                    payload: r.try_get(1)?,
+                    claimed_version: r.try_get(2)?,
+                    document_id: r.try_get(3)?,
+                    body: r.try_get(4)?,
+                    violations: r.try_get(5)?,
+                    errors: r.try_get(6)?,
+                    rules: rules
+                        .iter()
+                        .filter(|rule| rule.try_get::<i64, _>(0).ok() == Some(id))
+                        .map(|rule| rule.try_get(1))
+                        .collect::<Result<_, _>>()?,
+                });
+            }
+            Ok(out)
+        })
+    }
+
+    /// Whether the database answers.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        on_pool!(&self.read, |pool| {
+            sqlx::query("SELECT 1").execute(pool).await?;
+        });
+        Ok(())
+    }
+
+    /// Stops the writer (after the writes queued so far) and closes the pools.
+    pub async fn close(&self) {
+        if let Some(writer) = &self.writer {
+            writer.close().await;
+        }
+        on_pool!(&self.read, |pool| pool.close().await);
+    }
+}
+
+/// The select list of a table's leaf columns, each as one of TEXT (counts, text, UUIDs),
+/// INTEGER (flags) or REAL (percentages), so that every value reads back exactly.
+pub(crate) fn select_leaves(table: &Table, dialect: Dialect) -> String {
+    if table.columns.is_empty() {
+        return "NULL".to_owned();
+    }
+    table
+        .columns
+        .iter()
+        .map(|c| {
+            let name = quoted(&c.name);
+            match (c.kind, dialect) {
+                (Kind::Flag, Dialect::Postgres) => {
+                    format!("CAST(CAST({name} AS INTEGER) AS BIGINT)")
+                }
+                (Kind::Flag | Kind::Percent, _) => name,
+                (Kind::Count | Kind::Text | Kind::Uuid, _) => format!("CAST({name} AS TEXT)"),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The leaf values of a row selected with [`select_leaves`], from column `offset` on.
+pub(crate) fn read_leaves<R: Row>(
+    row: &R,
+    table: &Table,
+    offset: usize,
+) -> Result<Vec<Option<Stored>>, sqlx::Error>
+where
+    usize: sqlx::ColumnIndex<R>,
+    for<'r> Option<String>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> Option<i64>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> Option<f64>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    table
+        .columns
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let i = i + offset;
+            Ok(match c.kind {
+                Kind::Count => match row.try_get::<Option<String>, _>(i)? {
+                    Some(text) => Some(Stored::Count(text.parse().map_err(|e| {
+                        sqlx::Error::Decode(format!("{}: {e} in {text:?}", c.name).into())
+                    })?)),
+                    None => None,
+                },
+                Kind::Flag => row
+                    .try_get::<Option<i64>, _>(i)?
+                    .map(|v| Stored::Flag(v != 0)),
+                Kind::Percent => row.try_get::<Option<f64>, _>(i)?.map(Stored::Percent),
+                Kind::Text | Kind::Uuid => row.try_get::<Option<String>, _>(i)?.map(Stored::Text),
+            })
+        })
+        .collect()
+}
+
+/// Creates the tables, indices and views of `tables` if missing; adds the leaf columns a
+/// newer model declares; refuses a column whose type differs from the declaration's.
+async fn migrate(pool: &Pool, tables: &[Table], dialect: Dialect) -> Result<(), StoreError> {
+    let statements = layout::statements(tables, dialect);
+    match pool {
+        Pool::Sqlite(pool) => {
+            let mut tx = pool.begin().await?;
+            for table in tables {
+                sqlx::raw_sql(sqlx::AssertSqlSafe(layout::create_table(table, dialect)))
+                    .execute(&mut *tx)
+                    .await?;
+                let existing: Vec<(String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "SELECT name, type FROM pragma_table_info('{}')",
+                    table.name
+                )))
+                .fetch_all(&mut *tx)
+                .await?;
+                for sql in add_columns(table, dialect, &existing)? {
+                    sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                        .execute(&mut *tx)
+                        .await?;
+                }
+            }
+            for statement in statements {
+                sqlx::raw_sql(sqlx::AssertSqlSafe(statement))
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+        }
+        Pool::Postgres(pool) => {
+            // Collectors starting together: one creates the tables, the others wait.
+            let mut tx = pool.begin().await?;
+            sqlx::query("SELECT pg_advisory_xact_lock(7361)")
+                .execute(&mut *tx)
+                .await?;
+            for table in tables {
+                sqlx::raw_sql(sqlx::AssertSqlSafe(layout::create_table(table, dialect)))
+                    .execute(&mut *tx)
+                    .await?;
+                let existing: Vec<(String, String)> = sqlx::query_as(
+                    "SELECT column_name::text, data_type::text FROM information_schema.columns \
+                     WHERE table_schema = current_schema() AND table_name = $1",
+                )
+                .bind(&table.name)
+                .fetch_all(&mut *tx)
+                .await?;
+                for sql in add_columns(table, dialect, &existing)? {
+                    sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                        .execute(&mut *tx)
+                        .await?;
+                }
+            }
+            for statement in statements {
+                sqlx::raw_sql(sqlx::AssertSqlSafe(statement))
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+        }
+    }
+    Ok(())
+}
+
+/// The `ALTER TABLE ... ADD COLUMN` statements that bring an existing table (with the
+/// columns `existing`: name and type as the database reports them) to the declaration; an
+/// error when an existing leaf column has another type.
+fn add_columns(
+    table: &Table,
+    dialect: Dialect,
+    existing: &[(String, String)],
+) -> Result<Vec<String>, StoreError> {
+    let mut out = Vec::new();
+    for column in &table.columns {
+        match existing.iter().find(|(name, _)| *name == column.name) {
+            Some((_, ty)) => {
+                let expected = table.reported_type(column, dialect);
+                if !ty.eq_ignore_ascii_case(expected) {
+                    return Err(StoreError::new(format!(
+                        "column {}.{} is {ty} in the database, but the declaration of `{}` needs {expected}: a stored column is never retyped; declare the metric under another JSON key, or move the data by hand",
+                        table.name, column.name, column.pointer
+                    )));
+                }
+            }
+            None => out.push(format!(
+                "ALTER TABLE {} ADD COLUMN {} {}",
+                quoted(&table.name),
+                quoted(&column.name),
+                column.kind.sql_type_for(dialect)
+            )),
+        }
+    }
+    Ok(out)
+}
+
+/// A reading command's database must have the tables of its models.
+async fn check_tables(pool: &Pool, tables: &[Table], dialect: Dialect) -> Result<(), StoreError> {
+    for table in tables {
+        let sql = match dialect {
+            Dialect::Sqlite => format!(
+                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '{}'",
+                table.name
+            ),
+            Dialect::Postgres => format!(
+                "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = '{}'",
+                table.name
+            ),
+        };
+        let count: i64 = on_pool!(pool, |pool| {
+            sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+                .fetch_one(pool)
+                .await?
+        });
+        if count == 0 {
+            return Err(StoreError::new(format!(
+                "the database has no table `{}` for the payload {}: it was not created by `collector serve` for these payloads",
+                table.name, table.payload
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// A time as the database stores it: RFC 3339, UTC, milliseconds (sorts as text; PostgreSQL
+/// casts it to `TIMESTAMPTZ`).
+pub fn timestamp(time: SystemTime) -> String {
+    humantime::format_rfc3339_millis(time).to_string()
+}

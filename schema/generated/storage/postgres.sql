@@ -1,0 +1,165 @@
+-- The collector's storage for update-check, usage-statistics (postgres), generated from the metric declarations:
+-- `collector ddl` writes this file and `collector ddl --check` checks it. The
+-- collector creates these at start, and adds the columns a newer model declares
+-- (never dropping or retyping one). Counts are exact unsigned 64-bit integers: NUMERIC(20, 0).
+
+CREATE TABLE IF NOT EXISTS "update_check" (
+    "document_id" UUID PRIMARY KEY,
+    "installation_id" UUID NOT NULL,
+    "version_sent" TEXT NOT NULL,
+    "version" TEXT NOT NULL,
+    "version_major" BIGINT NOT NULL,
+    "version_minor" BIGINT NOT NULL,
+    "version_patch" BIGINT NOT NULL,
+    "version_pre" TEXT,
+    "received_at" TIMESTAMPTZ NOT NULL,
+    "resends" BIGINT NOT NULL DEFAULT 0,
+    "body" TEXT NOT NULL,
+    "usage_statistics__environments" NUMERIC(20, 0),
+    "usage_statistics__machines" NUMERIC(20, 0),
+    "usage_statistics__projects" NUMERIC(20, 0),
+    "usage_statistics__deployment_steps__deploy_package" NUMERIC(20, 0),
+    "usage_statistics__deployment_steps__run_script" NUMERIC(20, 0),
+    "usage_statistics__deployment_steps__manual_intervention" NUMERIC(20, 0),
+    "usage_statistics__deployment_steps__send_email" NUMERIC(20, 0),
+    "usage_statistics__deployment_steps__deploy_to_iis" NUMERIC(20, 0),
+    "usage_statistics__deployment_steps__deploy_windows_service" NUMERIC(20, 0),
+    "usage_statistics__deployment_steps__azure_web_app" NUMERIC(20, 0),
+    "usage_statistics__deployment_steps__azure_cloud_service" NUMERIC(20, 0),
+    "usage_statistics__deployment_steps__other" NUMERIC(20, 0),
+    "usage_statistics__releases_and_deployments__releases" NUMERIC(20, 0),
+    "usage_statistics__releases_and_deployments__deployments" NUMERIC(20, 0),
+    "usage_statistics__users" NUMERIC(20, 0),
+    "usage_statistics__license_serial_hash" TEXT,
+    "usage_statistics__memory" NUMERIC(20, 0),
+    "usage_statistics__cpu" DOUBLE PRECISION,
+    "usage_statistics__channels" NUMERIC(20, 0),
+    "usage_statistics__multi_tenancy__tenants" NUMERIC(20, 0),
+    "usage_statistics__multi_tenancy__tenant_tags" NUMERIC(20, 0),
+    "usage_statistics__certificates" NUMERIC(20, 0),
+    "usage_statistics__time_to_first_deployment" NUMERIC(20, 0),
+    "usage_statistics__uses_lets_encrypt" BOOLEAN,
+    "usage_statistics__uses_guest_account" BOOLEAN,
+    "usage_statistics__community_steps__notification" NUMERIC(20, 0),
+    "usage_statistics__community_steps__database" NUMERIC(20, 0),
+    "usage_statistics__community_steps__web_server" NUMERIC(20, 0),
+    "usage_statistics__community_steps__cloud" NUMERIC(20, 0),
+    "usage_statistics__community_steps__other" NUMERIC(20, 0),
+    "usage_statistics__cloud_accounts__azure_accounts" NUMERIC(20, 0),
+    "usage_statistics__cloud_accounts__aws_accounts" NUMERIC(20, 0),
+    "usage_statistics__built_in_worker_custom_account" BOOLEAN,
+    "usage_statistics__workers" NUMERIC(20, 0)
+);
+
+CREATE INDEX IF NOT EXISTS "update_check_received_at" ON "update_check" (received_at);
+
+CREATE INDEX IF NOT EXISTS "update_check_installation_received_at" ON "update_check" (installation_id, received_at);
+
+CREATE TABLE IF NOT EXISTS "usage_statistics" (
+    "document_id" UUID PRIMARY KEY,
+    "version_sent" TEXT NOT NULL,
+    "version" TEXT NOT NULL,
+    "version_major" BIGINT NOT NULL,
+    "version_minor" BIGINT NOT NULL,
+    "version_patch" BIGINT NOT NULL,
+    "version_pre" TEXT,
+    "received_at" TIMESTAMPTZ NOT NULL,
+    "resends" BIGINT NOT NULL DEFAULT 0,
+    "body" TEXT NOT NULL,
+    "environments" NUMERIC(20, 0),
+    "machines" NUMERIC(20, 0),
+    "projects" NUMERIC(20, 0),
+    "deployment_steps__deploy_package" NUMERIC(20, 0),
+    "deployment_steps__run_script" NUMERIC(20, 0),
+    "deployment_steps__manual_intervention" NUMERIC(20, 0),
+    "deployment_steps__send_email" NUMERIC(20, 0),
+    "deployment_steps__deploy_to_iis" NUMERIC(20, 0),
+    "deployment_steps__deploy_windows_service" NUMERIC(20, 0),
+    "deployment_steps__azure_web_app" NUMERIC(20, 0),
+    "deployment_steps__azure_cloud_service" NUMERIC(20, 0),
+    "deployment_steps__other" NUMERIC(20, 0),
+    "releases_and_deployments__releases" NUMERIC(20, 0),
+    "releases_and_deployments__deployments" NUMERIC(20, 0),
+    "users" NUMERIC(20, 0),
+    "license_serial_hash" TEXT,
+    "memory" NUMERIC(20, 0),
+    "cpu" DOUBLE PRECISION,
+    "channels" NUMERIC(20, 0),
+    "multi_tenancy__tenants" NUMERIC(20, 0),
+    "multi_tenancy__tenant_tags" NUMERIC(20, 0),
+    "certificates" NUMERIC(20, 0),
+    "time_to_first_deployment" NUMERIC(20, 0),
+    "uses_lets_encrypt" BOOLEAN,
+    "uses_guest_account" BOOLEAN,
+    "community_steps__notification" NUMERIC(20, 0),
+    "community_steps__database" NUMERIC(20, 0),
+    "community_steps__web_server" NUMERIC(20, 0),
+    "community_steps__cloud" NUMERIC(20, 0),
+    "community_steps__other" NUMERIC(20, 0),
+    "cloud_accounts__azure_accounts" NUMERIC(20, 0),
+    "cloud_accounts__aws_accounts" NUMERIC(20, 0),
+    "built_in_worker_custom_account" BOOLEAN,
+    "workers" NUMERIC(20, 0)
+);
+
+CREATE INDEX IF NOT EXISTS "usage_statistics_received_at" ON "usage_statistics" (received_at);
+
+CREATE TABLE IF NOT EXISTS collector_rejected (
+    id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    payload TEXT NOT NULL,
+    claimed_version TEXT NOT NULL,
+    document_id TEXT NOT NULL,
+    received_at TIMESTAMPTZ NOT NULL,
+    body BYTEA NOT NULL,
+    violations BIGINT NOT NULL,
+    errors TEXT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS collector_rejected_rules (
+    rejected_id BIGINT NOT NULL REFERENCES collector_rejected (id) ON DELETE CASCADE,
+    rule TEXT NOT NULL,
+    PRIMARY KEY (rejected_id, rule)
+);
+
+CREATE INDEX IF NOT EXISTS collector_rejected_received_at ON collector_rejected (received_at);
+
+DROP VIEW IF EXISTS "update_check_latest_7d";
+CREATE VIEW "update_check_latest_7d" AS
+-- Each installation active in the last 7 days, with its latest report.
+SELECT * FROM (
+    SELECT *, ROW_NUMBER() OVER (PARTITION BY installation_id ORDER BY received_at DESC, document_id) AS latest
+    FROM "update_check" WHERE received_at >= now() - interval '7 days'
+) AS reports WHERE latest = 1;
+
+DROP VIEW IF EXISTS "update_check_versions_7d";
+CREATE VIEW "update_check_versions_7d" AS
+-- Installations active in the last 7 days per version, each counted once, at the
+-- newest version it reported.
+SELECT version, version_major, version_minor, version_patch, version_pre, COUNT(*) AS installations
+FROM (
+    SELECT installation_id, version, version_major, version_minor, version_patch, version_pre,
+        ROW_NUMBER() OVER (PARTITION BY installation_id ORDER BY version_major DESC, version_minor DESC, version_patch DESC, (version_pre IS NULL) DESC, version_pre DESC, received_at DESC) AS newest
+    FROM "update_check" WHERE received_at >= now() - interval '7 days'
+) AS installations WHERE newest = 1
+GROUP BY version, version_major, version_minor, version_patch, version_pre;
+
+DROP VIEW IF EXISTS "update_check_weekly";
+CREATE VIEW "update_check_weekly" AS
+-- Active installations per calendar week (Monday, UTC) and version, each counted
+-- once per week, at the newest version it reported that week.
+SELECT week, version, version_major, version_minor, COUNT(*) AS installations
+FROM (
+    SELECT installation_id, CAST(date_trunc('week', received_at AT TIME ZONE 'UTC') AS DATE) AS week, version, version_major, version_minor,
+        ROW_NUMBER() OVER (PARTITION BY installation_id, CAST(date_trunc('week', received_at AT TIME ZONE 'UTC') AS DATE) ORDER BY version_major DESC, version_minor DESC, version_patch DESC, (version_pre IS NULL) DESC, version_pre DESC, received_at DESC) AS newest
+    FROM "update_check"
+) AS installations WHERE newest = 1
+GROUP BY week, version, version_major, version_minor;
+
+DROP VIEW IF EXISTS collector_rejected_7d;
+CREATE VIEW collector_rejected_7d AS
+-- Rejected submissions of the last 7 days per payload, claimed version and rule.
+SELECT r.payload, r.claimed_version, rr.rule, COUNT(*) AS submissions
+FROM collector_rejected AS r JOIN collector_rejected_rules AS rr ON rr.rejected_id = r.id
+WHERE r.received_at >= now() - interval '7 days'
+GROUP BY r.payload, r.claimed_version, rr.rule;
+
