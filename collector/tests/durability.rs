@@ -205,3 +205,167 @@ fn sigterm_finishes_the_request_in_flight_then_exits() {
     assert_eq!(rt.block_on(store.document_ids()).unwrap(), vec![doc]);
     rt.block_on(store.close());
 }
+
+/// The durability settings in force on the connection that writes: a mutation to
+/// `synchronous=OFF` (or `synchronous_commit=off`) fails here, whatever the OS caches.
+fn durability_settings(server: common::Server, expected: &[(&str, &str)]) {
+    let settings = server.rt.block_on(server.store.durability()).unwrap();
+    let settings: Vec<(&str, &str)> = settings
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    assert_eq!(settings, expected);
+}
+
+#[test]
+fn the_writer_commits_with_full_synchronous_sqlite() {
+    durability_settings(
+        common::Server::sqlite(),
+        &[("synchronous", "2"), ("journal_mode", "wal")],
+    );
+}
+
+#[test]
+fn the_writer_commits_with_synchronous_commit_postgres() {
+    durability_settings(common::Server::postgres(), &[("synchronous_commit", "on")]);
+}
+
+/// Posts the sample in a thread; the channel gets the status when it is answered.
+fn post_in_background(server: &common::Server, doc: uuid::Uuid) -> std::sync::mpsc::Receiver<u16> {
+    let version = Version::parse("2018.2.2").unwrap();
+    let body = sample_body(&version);
+    let url = server.url("update-check", "2018.2.2", &doc.to_string());
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let (status, _) = common::post(&url, &[], body.as_bytes());
+        let _ = tx.send(status);
+    });
+    rx
+}
+
+/// Another connection that holds the writer back: SQLite's write lock (the batch cannot
+/// write, nor commit); on PostgreSQL, an advisory lock that a deferred constraint trigger
+/// waits for at COMMIT, so that the rows are written and only the commit is held.
+enum Holder {
+    Sqlite(sqlx::SqliteConnection),
+    Postgres(sqlx::PgConnection),
+}
+
+impl Holder {
+    async fn take(url: &str) -> Holder {
+        use sqlx::Connection as _;
+        if url.starts_with("sqlite") {
+            let mut c = sqlx::SqliteConnection::connect(url).await.unwrap();
+            sqlx::query("BEGIN IMMEDIATE").execute(&mut c).await.unwrap();
+            Holder::Sqlite(c)
+        } else {
+            let mut c = sqlx::PgConnection::connect(url).await.unwrap();
+            for statement in [
+                "CREATE FUNCTION hold_commit() RETURNS trigger AS $$ BEGIN PERFORM pg_advisory_lock_shared(4242); PERFORM pg_advisory_unlock_shared(4242); RETURN NULL; END $$ LANGUAGE plpgsql",
+                "CREATE CONSTRAINT TRIGGER hold_commit AFTER INSERT ON update_check DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION hold_commit()",
+                "SELECT pg_advisory_lock(4242)",
+            ] {
+                sqlx::raw_sql(statement).execute(&mut c).await.unwrap();
+            }
+            Holder::Postgres(c)
+        }
+    }
+
+    async fn release(self) {
+        match self {
+            Holder::Sqlite(mut c) => {
+                sqlx::query("ROLLBACK").execute(&mut c).await.unwrap();
+            }
+            Holder::Postgres(mut c) => {
+                sqlx::query("SELECT pg_advisory_unlock(4242)")
+                    .execute(&mut c)
+                    .await
+                    .unwrap();
+            }
+        }
+    }
+}
+
+/// While another connection holds the lock the commit needs, the commit cannot happen: no
+/// 2xx until it is released (a 2xx sent before the commit fails here every time).
+fn a_held_commit_gets_no_answer_until_released(server: common::Server) {
+    let rt = runtime();
+    let doc = uuid::Uuid::new_v4();
+    let holder = rt.block_on(Holder::take(&server.db.url()));
+    let answer = post_in_background(&server, doc);
+    std::thread::sleep(Duration::from_millis(800));
+    assert!(answer.try_recv().is_err(), "answered while the lock was held");
+    rt.block_on(holder.release());
+    assert_eq!(answer.recv_timeout(Duration::from_secs(20)).unwrap(), 201);
+    assert!(server.rt.block_on(server.store.document_ids()).unwrap().contains(&doc));
+}
+
+#[test]
+fn a_held_commit_gets_no_answer_until_released_sqlite() {
+    a_held_commit_gets_no_answer_until_released(common::Server::sqlite());
+}
+
+#[test]
+fn a_held_commit_gets_no_answer_until_released_postgres() {
+    a_held_commit_gets_no_answer_until_released(common::Server::postgres());
+}
+
+/// A write that fails (a failpoint trigger) is a 503, so that the client retries, and
+/// nothing of it is stored; once the failure is gone, the same request is stored.
+fn a_failed_commit_is_a_503_and_stores_nothing(server: common::Server) {
+    let url = server.db.url();
+    let sqlite = url.starts_with("sqlite");
+    let rt = runtime();
+    let failpoint = if sqlite {
+        vec!["CREATE TRIGGER failpoint BEFORE INSERT ON update_check BEGIN SELECT RAISE(ABORT, 'failpoint'); END"]
+    } else {
+        // Raised at COMMIT: a deferred constraint trigger.
+        vec![
+            "CREATE FUNCTION failpoint() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'failpoint'; END $$ LANGUAGE plpgsql",
+            "CREATE CONSTRAINT TRIGGER failpoint AFTER INSERT ON update_check DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION failpoint()",
+        ]
+    };
+    let run = |statements: &[&str]| {
+        let url = url.clone();
+        let statements: Vec<String> = statements.iter().map(|s| (*s).to_owned()).collect();
+        rt.block_on(async move {
+            if url.starts_with("sqlite") {
+                let mut c = <sqlx::SqliteConnection as sqlx::Connection>::connect(&url).await.unwrap();
+                for s in statements {
+                    sqlx::raw_sql(sqlx::AssertSqlSafe(s)).execute(&mut c).await.unwrap();
+                }
+            } else {
+                let mut c = <sqlx::PgConnection as sqlx::Connection>::connect(&url).await.unwrap();
+                for s in statements {
+                    sqlx::raw_sql(sqlx::AssertSqlSafe(s)).execute(&mut c).await.unwrap();
+                }
+            }
+        })
+    };
+    run(&failpoint);
+    let doc = uuid::Uuid::new_v4();
+    let status = post_in_background(&server, doc)
+        .recv_timeout(Duration::from_secs(20))
+        .unwrap();
+    assert_eq!(status, 503);
+    assert!(server.rt.block_on(server.store.document_ids()).unwrap().is_empty());
+    run(&["DROP TRIGGER failpoint ON update_check"][..(!sqlite) as usize]);
+    if sqlite {
+        run(&["DROP TRIGGER failpoint"]);
+    }
+    let status = post_in_background(&server, doc)
+        .recv_timeout(Duration::from_secs(20))
+        .unwrap();
+    assert_eq!(status, 201, "the retry is stored");
+    assert_eq!(server.rt.block_on(server.store.document_ids()).unwrap(), [doc]);
+}
+
+#[test]
+fn a_failed_commit_is_a_503_and_stores_nothing_sqlite() {
+    a_failed_commit_is_a_503_and_stores_nothing(common::Server::sqlite());
+}
+
+#[test]
+fn a_failed_commit_is_a_503_and_stores_nothing_postgres() {
+    a_failed_commit_is_a_503_and_stores_nothing(common::Server::postgres());
+}

@@ -1,0 +1,488 @@
+//! The questions the data is collected for, answered per installation, never per
+//! submission, the same way on SQLite and PostgreSQL: installations per version, upgrades,
+//! resends, exact values through the table, the views and `report --json`, a path version
+//! that disagrees with the body, and a database created by an older model.
+
+mod common;
+
+use std::time::{Duration, SystemTime};
+
+use collector::report::{Options, Stats, Window};
+use collector::{Store, Stored, Submission};
+use common::{Db, Server, post, runtime};
+use metrics_core::{InstallationId, Limits, Metrics, Model, Version};
+use schema::{UpdateCheck, sample_statistics};
+use serde_json::Value;
+use tokio::runtime::Runtime;
+use uuid::Uuid;
+
+/// A fixed "now": reports of these tests cover the week before it.
+fn now() -> SystemTime {
+    humantime::parse_rfc3339("2026-11-27T12:00:00Z").unwrap()
+}
+
+fn hours_ago(hours: u64) -> SystemTime {
+    now() - Duration::from_secs(hours * 3600)
+}
+
+fn options() -> Options {
+    Options {
+        window: Window::days_before(now(), 7),
+        trend_weeks: 2,
+        payloads: vec!["update-check".to_owned()],
+    }
+}
+
+fn installation(n: u8) -> InstallationId {
+    format!("00000000-0000-4000-8000-0000000000{n:02}")
+        .parse()
+        .unwrap()
+}
+
+/// An update check of `installation` at `version`, with the sample statistics changed by
+/// `edit`, as the collector would store it when received at `at`.
+fn check(
+    installation: InstallationId,
+    version: &str,
+    at: SystemTime,
+    edit: impl FnOnce(&mut schema::UsageStatistics),
+) -> Submission {
+    let version = Version::parse(version).unwrap();
+    let mut statistics = sample_statistics();
+    edit(&mut statistics);
+    let payload = UpdateCheck {
+        version: version.clone(),
+        installation_id: installation,
+        usage_statistics: Some(statistics),
+    };
+    let body = serde_json::to_string(&payload.at(&version)).unwrap();
+    let value = Model::of::<UpdateCheck>()
+        .decode(&version, body.as_bytes(), &Limits::default())
+        .unwrap();
+    Submission {
+        document_id: Uuid::new_v4(),
+        payload: "update-check".to_owned(),
+        version_sent: version.to_string(),
+        version,
+        received_at: at,
+        body,
+        value,
+    }
+}
+
+fn open(db: &Db, rt: &Runtime) -> Store {
+    rt.block_on(Store::connect(&db.url(), &schema::models()))
+        .unwrap_or_else(|e| panic!("cannot open {}: {e}", db.url()))
+}
+
+fn store_all(store: &Store, rt: &Runtime, submissions: Vec<Submission>) {
+    for submission in submissions {
+        rt.block_on(store.accept(submission)).unwrap();
+    }
+}
+
+fn metric<'r>(report: &'r collector::report::PayloadReport, name: &str) -> &'r collector::report::MetricRow {
+    report
+        .metrics
+        .iter()
+        .find(|m| m.metric == name)
+        .unwrap_or_else(|| panic!("no metric {name}"))
+}
+
+fn installations_not_submissions(db: Db) {
+    let rt = runtime();
+    let store = open(&db, &rt);
+    let (a, b) = (installation(1), installation(2));
+    let resent = check(b, "2018.2.2", hours_ago(5), |s| s.machines = 100);
+    store_all(
+        &store,
+        &rt,
+        vec![
+            check(a, "2018.2.2", hours_ago(30), |s| s.machines = 910),
+            check(a, "2018.2.2", hours_ago(22), |s| s.machines = 911),
+            check(a, "2018.2.2", hours_ago(14), |s| s.machines = 912),
+            resent.clone(),
+            // A resend of B's check: counted as a resend, never as a report.
+            resent,
+            // Outside the window.
+            check(installation(3), "2018.2.2", hours_ago(24 * 8), |_| {}),
+        ],
+    );
+    let report = rt.block_on(store.report(&options())).unwrap();
+    let update = &report.payloads[0];
+    assert_eq!(update.installations, 2, "A and B, whatever their checks");
+    assert_eq!(update.submissions, 4);
+    assert_eq!(update.versions.len(), 1);
+    assert_eq!(update.versions[0].version, "2018.2.2");
+    assert_eq!(update.versions[0].installations, 2);
+    assert_eq!(update.versions[0].share, 1.0);
+    let machines = metric(update, "usageStatistics.machines");
+    assert_eq!(machines.reported, 2);
+    // Each installation's latest report: A's 912 (not 910 + 911 + 912), B's 100.
+    match &machines.stats {
+        Stats::Count {
+            min, max, total, ..
+        } => {
+            assert_eq!((*min, *max, *total), (100, 912, 1012));
+        }
+        other => panic!("{other:?}"),
+    }
+    rt.block_on(store.close());
+}
+
+fn an_upgrade_counts_once_at_the_newest_version(db: Db) {
+    let rt = runtime();
+    let store = open(&db, &rt);
+    let (upgrader, downgrader) = (installation(4), installation(5));
+    store_all(
+        &store,
+        &rt,
+        vec![
+            check(upgrader, "3.16.1", hours_ago(100), |s| s.machines = 10),
+            check(upgrader, "2018.2.2", hours_ago(50), |s| s.machines = 11),
+            check(downgrader, "2018.2.2", hours_ago(60), |s| s.machines = 20),
+            check(downgrader, "3.16.1", hours_ago(40), |s| s.machines = 21),
+        ],
+    );
+    let report = rt.block_on(store.report(&options())).unwrap();
+    let update = &report.payloads[0];
+    assert_eq!(update.installations, 2);
+    let versions: Vec<(&str, u64)> = update
+        .versions
+        .iter()
+        .map(|v| (v.version.as_str(), v.installations))
+        .collect();
+    // Each counted once, at the newest version it reported.
+    assert_eq!(versions, [("2018.2.2", 2)]);
+    assert_eq!(update.release_lines[0].release_line, "2018.2");
+    // Metrics come from each one's latest report.
+    match &metric(update, "usageStatistics.machines").stats {
+        Stats::Count { min, max, .. } => assert_eq!((*min, *max), (11, 21)),
+        other => panic!("{other:?}"),
+    }
+    // The weekly trend counts each installation once per week.
+    let weekly: u64 = update.weekly.iter().map(|w| w.installations).sum();
+    assert!(weekly <= 4 && weekly >= 2, "{:?}", update.weekly);
+    for week in &update.weekly {
+        assert!(week.installations <= 2, "{week:?}");
+    }
+    rt.block_on(store.close());
+}
+
+const BEYOND_F64: u64 = (1 << 53) + 1;
+
+fn values_read_back_exactly(db: Db) {
+    let rt = runtime();
+    let store = open(&db, &rt);
+    let big = check(installation(6), "2018.2.2", hours_ago(3), |s| {
+        s.environments = u64::MAX;
+        s.machines = BEYOND_F64;
+    });
+    let id = big.document_id;
+    store_all(&store, &rt, vec![big]);
+
+    // The table.
+    let values = rt.block_on(store.leaf_values("update-check", id)).unwrap().unwrap();
+    let value = |name: &str| values.iter().find(|(n, _)| n == name).unwrap().1.clone();
+    assert_eq!(value("usage_statistics__environments"), Some(Stored::Count(u64::MAX)));
+    assert_eq!(value("usage_statistics__machines"), Some(Stored::Count(BEYOND_F64)));
+
+    // The views (the report's window is fixed; the views look at the last 7 days, so this
+    // check is against a row received now).
+    let fresh = check(installation(7), "2018.2.2", SystemTime::now(), |s| {
+        s.environments = u64::MAX;
+        s.machines = BEYOND_F64;
+    });
+    store_all(&store, &rt, vec![fresh]);
+    let view = "SELECT CAST(usage_statistics__environments AS TEXT), CAST(usage_statistics__machines AS TEXT) \
+                FROM update_check_latest_7d";
+    let url = db.url();
+    let rows: Vec<(String, String)> = rt.block_on(async {
+        if url.starts_with("sqlite") {
+            let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+            sqlx::query_as(view).fetch_all(&pool).await.unwrap()
+        } else {
+            let pool = sqlx::PgPool::connect(&url).await.unwrap();
+            sqlx::query_as(view).fetch_all(&pool).await.unwrap()
+        }
+    });
+    assert!(!rows.is_empty());
+    for row in rows {
+        assert_eq!(row, (u64::MAX.to_string(), BEYOND_F64.to_string()));
+    }
+
+    // The report, as JSON.
+    let report = rt.block_on(store.report(&options())).unwrap();
+    let json = serde_json::to_string(&report).unwrap();
+    assert!(json.contains("\"max\":18446744073709551615"), "{json}");
+    assert!(json.contains("\"max\":9007199254740993"), "{json}");
+    rt.block_on(store.close());
+
+    // `collector report --json`, the binary a person runs.
+    if db.url().starts_with("sqlite") {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_collector"))
+            .args(["report", "--json", "--database-url", &db.url(), "--since", "2026-11-20", "--until", "2026-11-28"])
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        let stdout = String::from_utf8(output.stdout).unwrap();
+        assert!(stdout.contains("\"max\": 18446744073709551615"), "{stdout}");
+        assert!(stdout.contains("\"max\": 9007199254740993"), "{stdout}");
+    }
+}
+
+#[test]
+fn installations_not_submissions_sqlite() {
+    installations_not_submissions(Db::sqlite());
+}
+
+#[test]
+fn installations_not_submissions_postgres() {
+    installations_not_submissions(Db::postgres(&runtime()));
+}
+
+#[test]
+fn an_upgrade_counts_once_at_the_newest_version_sqlite() {
+    an_upgrade_counts_once_at_the_newest_version(Db::sqlite());
+}
+
+#[test]
+fn an_upgrade_counts_once_at_the_newest_version_postgres() {
+    an_upgrade_counts_once_at_the_newest_version(Db::postgres(&runtime()));
+}
+
+#[test]
+fn values_read_back_exactly_sqlite() {
+    values_read_back_exactly(Db::sqlite());
+}
+
+#[test]
+fn values_read_back_exactly_postgres() {
+    values_read_back_exactly(Db::postgres(&runtime()));
+}
+
+#[test]
+fn both_databases_give_the_same_report_on_the_same_fleet() {
+    let rt = runtime();
+    let spec = collector::fleet::FleetSpec {
+        installations: 60,
+        weeks: 3,
+        checks_per_day: 2,
+        seed: 7,
+        until: now(),
+    };
+    let mut reports = Vec::new();
+    for db in [Db::sqlite(), Db::postgres(&rt)] {
+        let store = open(&db, &rt);
+        let summary = rt
+            .block_on(collector::fleet::generate(&store, &schema::models(), &spec, |_, _| {}))
+            .unwrap();
+        assert!(summary.submissions > 1000 && summary.installations >= 55, "{summary:?}");
+        let options = Options {
+            window: Window::days_before(now(), 7),
+            trend_weeks: 3,
+            payloads: Vec::new(),
+        };
+        let report = rt.block_on(store.report(&options)).unwrap();
+        rt.block_on(store.close());
+        reports.push(serde_json::to_value(&report).unwrap());
+    }
+    assert_eq!(reports[0], reports[1], "SQLite and PostgreSQL disagree");
+    // And the report says something: installations, several versions, weeks, metrics.
+    let update = &reports[0]["payloads"][0];
+    assert!(update["installations"].as_u64().unwrap() >= 50, "{update}");
+    assert!(update["versions"].as_array().unwrap().len() >= 2, "{update}");
+    assert_eq!(update["weekly"].as_array().unwrap().len(), 3, "{update}");
+    let machines = update["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["metric"] == "usageStatistics.machines")
+        .unwrap();
+    assert!(machines["reported"].as_u64().unwrap() > 30, "{machines}");
+    assert_eq!(machines["stats"]["kind"], "count");
+}
+
+/// The path's version decides the schema; a body that says otherwise is refused.
+fn a_path_version_that_disagrees_with_the_body_is_a_400(server: Server) {
+    // The update check without statistics: its shape is the same at every version, so only
+    // the version it names disagrees.
+    let check = |version: &str| {
+        let v = Version::parse(version).unwrap();
+        let mut payload = schema::sample_update_check(v.clone());
+        payload.usage_statistics = None;
+        serde_json::to_string(&payload.at(&v)).unwrap()
+    };
+    let id = Uuid::new_v4().to_string();
+    let (status, text) = post(&server.url("update-check", "2018.2.2", &id), &[], check("3.4.0").as_bytes());
+    assert_eq!(status, 400, "{text}");
+    let violations: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(violations[0]["pointer"], "/version");
+    assert_eq!(violations[0]["rule"], "version");
+    assert!(
+        violations[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("the payload says it was sent by 3.4.0, but it was posted as 2018.2.2"),
+        "{text}"
+    );
+    assert!(server.rt.block_on(server.store.document_ids()).unwrap().is_empty());
+    let rejected = server.rt.block_on(server.store.rejected()).unwrap();
+    assert_eq!(rejected.len(), 1);
+    assert_eq!(rejected[0].rules, ["version"]);
+
+    // Build metadata is not a version of its own: stored normalized, in one group.
+    for build in ["b17", "b18"] {
+        let id = Uuid::new_v4();
+        let sent = format!("2018.2.2+{build}");
+        let (status, text) = post(
+            &server.url("update-check", &sent, &id.to_string()),
+            &[],
+            check(&sent).as_bytes(),
+        );
+        assert_eq!(status, 201, "{text}");
+        assert_eq!(
+            server.rt.block_on(server.store.version(id)).unwrap().as_deref(),
+            Some("2018.2.2")
+        );
+    }
+    // A pre-release is kept, and shown as such.
+    let id = Uuid::new_v4();
+    let (status, _) = post(
+        &server.url("update-check", "2018.3.0-beta.1", &id.to_string()),
+        &[],
+        check("2018.3.0-beta.1").as_bytes(),
+    );
+    assert_eq!(status, 201);
+    let mut options = options();
+    options.window = Window::days_before(SystemTime::now() + Duration::from_secs(60), 1);
+    let report = server.rt.block_on(server.store.report(&options)).unwrap();
+    let versions: Vec<&str> = report.payloads[0].versions.iter().map(|v| v.version.as_str()).collect();
+    assert_eq!(versions, ["2018.3.0-beta.1"], "one installation, at its newest version");
+    assert_eq!(report.payloads[0].submissions, 3);
+}
+
+#[test]
+fn a_path_version_that_disagrees_with_the_body_is_a_400_sqlite() {
+    a_path_version_that_disagrees_with_the_body_is_a_400(Server::sqlite());
+}
+
+#[test]
+fn a_path_version_that_disagrees_with_the_body_is_a_400_postgres() {
+    a_path_version_that_disagrees_with_the_body_is_a_400(Server::postgres());
+}
+
+mod older {
+    use metrics_core::{InstallationId, Metrics, Version};
+
+    /// A heartbeat as released first.
+    #[derive(Metrics)]
+    #[metrics(name = "heartbeat", rename_all = "camelCase")]
+    pub struct Heartbeat {
+        /// The version
+        pub version: Version,
+        /// The installation
+        pub installation_id: InstallationId,
+        /// The number of agents
+        pub agents: u32,
+    }
+}
+
+mod newer {
+    use metrics_core::{InstallationId, Metrics, Version};
+
+    /// A heartbeat, with a metric added in 2.0.
+    #[derive(Metrics)]
+    #[metrics(name = "heartbeat", rename_all = "camelCase")]
+    pub struct Heartbeat {
+        /// The version
+        pub version: Version,
+        /// The installation
+        pub installation_id: InstallationId,
+        /// The number of agents
+        pub agents: u32,
+        /// The number of build queues
+        #[since("2.0")]
+        pub build_queues: u64,
+    }
+}
+
+fn heartbeat<T: Metrics>(value: &T, version: &Version) -> Submission {
+    let body = serde_json::to_string(&value.at(version)).unwrap();
+    let decoded = Model::of::<T>()
+        .decode(version, body.as_bytes(), &Limits::default())
+        .unwrap();
+    Submission {
+        document_id: Uuid::new_v4(),
+        payload: "heartbeat".to_owned(),
+        version_sent: version.to_string(),
+        version: version.clone(),
+        received_at: SystemTime::now(),
+        body,
+        value: decoded,
+    }
+}
+
+fn an_older_database_gains_the_new_columns(db: Db) {
+    let rt = runtime();
+    let v1 = Version::new(1, 0, 0);
+    let old_store = rt
+        .block_on(Store::connect(&db.url(), &[Model::of::<older::Heartbeat>()]))
+        .unwrap();
+    let old = heartbeat(
+        &older::Heartbeat {
+            version: v1.clone(),
+            installation_id: installation(8),
+            agents: 3,
+        },
+        &v1,
+    );
+    let old_id = old.document_id;
+    rt.block_on(old_store.accept(old)).unwrap();
+    rt.block_on(old_store.close());
+
+    // The newer model opens the same database and adds its column.
+    let v2 = Version::new(2, 0, 0);
+    let store = rt
+        .block_on(Store::connect(&db.url(), &[Model::of::<newer::Heartbeat>()]))
+        .unwrap();
+    let new = heartbeat(
+        &newer::Heartbeat {
+            version: v2.clone(),
+            installation_id: installation(8),
+            agents: 4,
+            build_queues: 2,
+        },
+        &v2,
+    );
+    let new_id = new.document_id;
+    rt.block_on(store.accept(new)).unwrap();
+    let read = |id| rt.block_on(store.leaf_values("heartbeat", id)).unwrap().unwrap();
+    assert_eq!(
+        read(old_id),
+        [("agents".to_owned(), Some(Stored::Count(3))), ("build_queues".to_owned(), None)]
+    );
+    assert_eq!(
+        read(new_id),
+        [
+            ("agents".to_owned(), Some(Stored::Count(4))),
+            ("build_queues".to_owned(), Some(Stored::Count(2)))
+        ]
+    );
+    rt.block_on(store.close());
+    // And the older model still opens it (a column it does not know is left alone).
+    let again = rt
+        .block_on(Store::open_existing(&db.url(), &[Model::of::<older::Heartbeat>()]))
+        .unwrap();
+    rt.block_on(again.close());
+}
+
+#[test]
+fn an_older_database_gains_the_new_columns_sqlite() {
+    an_older_database_gains_the_new_columns(Db::sqlite());
+}
+
+#[test]
+fn an_older_database_gains_the_new_columns_postgres() {
+    an_older_database_gains_the_new_columns(Db::postgres(&runtime()));
+}
