@@ -81,7 +81,10 @@ fn store_all(store: &Store, rt: &Runtime, submissions: Vec<Submission>) {
     }
 }
 
-fn metric<'r>(report: &'r collector::report::PayloadReport, name: &str) -> &'r collector::report::MetricRow {
+fn metric<'r>(
+    report: &'r collector::report::PayloadReport,
+    name: &str,
+) -> &'r collector::report::MetricRow {
     report
         .metrics
         .iter()
@@ -162,7 +165,7 @@ fn an_upgrade_counts_once_at_the_newest_version(db: Db) {
     }
     // The weekly trend counts each installation once per week.
     let weekly: u64 = update.weekly.iter().map(|w| w.installations).sum();
-    assert!(weekly <= 4 && weekly >= 2, "{:?}", update.weekly);
+    assert!((2..=4).contains(&weekly), "{:?}", update.weekly);
     for week in &update.weekly {
         assert!(week.installations <= 2, "{week:?}");
     }
@@ -182,10 +185,19 @@ fn values_read_back_exactly(db: Db) {
     store_all(&store, &rt, vec![big]);
 
     // The table.
-    let values = rt.block_on(store.leaf_values("update-check", id)).unwrap().unwrap();
+    let values = rt
+        .block_on(store.leaf_values("update-check", id))
+        .unwrap()
+        .unwrap();
     let value = |name: &str| values.iter().find(|(n, _)| n == name).unwrap().1.clone();
-    assert_eq!(value("usage_statistics__environments"), Some(Stored::Count(u64::MAX)));
-    assert_eq!(value("usage_statistics__machines"), Some(Stored::Count(BEYOND_F64)));
+    assert_eq!(
+        value("usage_statistics__environments"),
+        Some(Stored::Count(u64::MAX))
+    );
+    assert_eq!(
+        value("usage_statistics__machines"),
+        Some(Stored::Count(BEYOND_F64))
+    );
 
     // The views (the report's window is fixed; the views look at the last 7 days, so this
     // check is against a row received now).
@@ -221,10 +233,23 @@ fn values_read_back_exactly(db: Db) {
     // `collector report --json`, the binary a person runs.
     if db.url().starts_with("sqlite") {
         let output = std::process::Command::new(env!("CARGO_BIN_EXE_collector"))
-            .args(["report", "--json", "--database-url", &db.url(), "--since", "2026-11-20", "--until", "2026-11-28"])
+            .args([
+                "report",
+                "--json",
+                "--database-url",
+                &db.url(),
+                "--since",
+                "2026-11-20",
+                "--until",
+                "2026-11-28",
+            ])
             .output()
             .unwrap();
-        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
         let stdout = String::from_utf8(output.stdout).unwrap();
         assert!(stdout.contains("\"max\": 18446744073709551615"), "{stdout}");
         assert!(stdout.contains("\"max\": 9007199254740993"), "{stdout}");
@@ -275,9 +300,17 @@ fn both_databases_give_the_same_report_on_the_same_fleet() {
     for db in [Db::sqlite(), Db::postgres(&rt)] {
         let store = open(&db, &rt);
         let summary = rt
-            .block_on(collector::fleet::generate(&store, &schema::models(), &spec, |_, _| {}))
+            .block_on(collector::fleet::generate(
+                &store,
+                &schema::models(),
+                &spec,
+                |_, _| {},
+            ))
             .unwrap();
-        assert!(summary.submissions > 1000 && summary.installations >= 55, "{summary:?}");
+        assert!(
+            summary.submissions > 1000 && summary.installations >= 55,
+            "{summary:?}"
+        );
         let options = Options {
             window: Window::days_before(now(), 7),
             trend_weeks: 3,
@@ -291,7 +324,10 @@ fn both_databases_give_the_same_report_on_the_same_fleet() {
     // And the report says something: installations, several versions, weeks, metrics.
     let update = &reports[0]["payloads"][0];
     assert!(update["installations"].as_u64().unwrap() >= 50, "{update}");
-    assert!(update["versions"].as_array().unwrap().len() >= 2, "{update}");
+    assert!(
+        update["versions"].as_array().unwrap().len() >= 2,
+        "{update}"
+    );
     assert_eq!(update["weekly"].as_array().unwrap().len(), 3, "{update}");
     let machines = update["metrics"]
         .as_array()
@@ -314,7 +350,11 @@ fn a_path_version_that_disagrees_with_the_body_is_a_400(server: Server) {
         serde_json::to_string(&payload.at(&v)).unwrap()
     };
     let id = Uuid::new_v4().to_string();
-    let (status, text) = post(&server.url("update-check", "2018.2.2", &id), &[], check("3.4.0").as_bytes());
+    let (status, text) = post(
+        &server.url("update-check", "2018.2.2", &id),
+        &[],
+        check("3.4.0").as_bytes(),
+    );
     assert_eq!(status, 400, "{text}");
     let violations: Value = serde_json::from_str(&text).unwrap();
     assert_eq!(violations[0]["pointer"], "/version");
@@ -326,7 +366,13 @@ fn a_path_version_that_disagrees_with_the_body_is_a_400(server: Server) {
             .contains("the payload says it was sent by 3.4.0, but it was posted as 2018.2.2"),
         "{text}"
     );
-    assert!(server.rt.block_on(server.store.document_ids()).unwrap().is_empty());
+    assert!(
+        server
+            .rt
+            .block_on(server.store.document_ids())
+            .unwrap()
+            .is_empty()
+    );
     let rejected = server.rt.block_on(server.store.rejected()).unwrap();
     assert_eq!(rejected.len(), 1);
     assert_eq!(rejected[0].rules, ["version"]);
@@ -342,7 +388,11 @@ fn a_path_version_that_disagrees_with_the_body_is_a_400(server: Server) {
         );
         assert_eq!(status, 201, "{text}");
         assert_eq!(
-            server.rt.block_on(server.store.version(id)).unwrap().as_deref(),
+            server
+                .rt
+                .block_on(server.store.version(id))
+                .unwrap()
+                .as_deref(),
             Some("2018.2.2")
         );
     }
@@ -357,8 +407,16 @@ fn a_path_version_that_disagrees_with_the_body_is_a_400(server: Server) {
     let mut options = options();
     options.window = Window::days_before(SystemTime::now() + Duration::from_secs(60), 1);
     let report = server.rt.block_on(server.store.report(&options)).unwrap();
-    let versions: Vec<&str> = report.payloads[0].versions.iter().map(|v| v.version.as_str()).collect();
-    assert_eq!(versions, ["2018.3.0-beta.1"], "one installation, at its newest version");
+    let versions: Vec<&str> = report.payloads[0]
+        .versions
+        .iter()
+        .map(|v| v.version.as_str())
+        .collect();
+    assert_eq!(
+        versions,
+        ["2018.3.0-beta.1"],
+        "one installation, at its newest version"
+    );
     assert_eq!(report.payloads[0].submissions, 3);
 }
 
@@ -427,7 +485,10 @@ fn an_older_database_gains_the_new_columns(db: Db) {
     let rt = runtime();
     let v1 = Version::new(1, 0, 0);
     let old_store = rt
-        .block_on(Store::connect(&db.url(), &[Model::of::<older::Heartbeat>()]))
+        .block_on(Store::connect(
+            &db.url(),
+            &[Model::of::<older::Heartbeat>()],
+        ))
         .unwrap();
     let old = heartbeat(
         &older::Heartbeat {
@@ -444,7 +505,10 @@ fn an_older_database_gains_the_new_columns(db: Db) {
     // The newer model opens the same database and adds its column.
     let v2 = Version::new(2, 0, 0);
     let store = rt
-        .block_on(Store::connect(&db.url(), &[Model::of::<newer::Heartbeat>()]))
+        .block_on(Store::connect(
+            &db.url(),
+            &[Model::of::<newer::Heartbeat>()],
+        ))
         .unwrap();
     let new = heartbeat(
         &newer::Heartbeat {
@@ -457,10 +521,17 @@ fn an_older_database_gains_the_new_columns(db: Db) {
     );
     let new_id = new.document_id;
     rt.block_on(store.accept(new)).unwrap();
-    let read = |id| rt.block_on(store.leaf_values("heartbeat", id)).unwrap().unwrap();
+    let read = |id| {
+        rt.block_on(store.leaf_values("heartbeat", id))
+            .unwrap()
+            .unwrap()
+    };
     assert_eq!(
         read(old_id),
-        [("agents".to_owned(), Some(Stored::Count(3))), ("build_queues".to_owned(), None)]
+        [
+            ("agents".to_owned(), Some(Stored::Count(3))),
+            ("build_queues".to_owned(), None)
+        ]
     );
     assert_eq!(
         read(new_id),
@@ -472,7 +543,10 @@ fn an_older_database_gains_the_new_columns(db: Db) {
     rt.block_on(store.close());
     // And the older model still opens it (a column it does not know is left alone).
     let again = rt
-        .block_on(Store::open_existing(&db.url(), &[Model::of::<older::Heartbeat>()]))
+        .block_on(Store::open_existing(
+            &db.url(),
+            &[Model::of::<older::Heartbeat>()],
+        ))
         .unwrap();
     rt.block_on(again.close());
 }

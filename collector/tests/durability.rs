@@ -256,7 +256,10 @@ impl Holder {
         use sqlx::Connection as _;
         if url.starts_with("sqlite") {
             let mut c = sqlx::SqliteConnection::connect(url).await.unwrap();
-            sqlx::query("BEGIN IMMEDIATE").execute(&mut c).await.unwrap();
+            sqlx::query("BEGIN IMMEDIATE")
+                .execute(&mut c)
+                .await
+                .unwrap();
             Holder::Sqlite(c)
         } else {
             let mut c = sqlx::PgConnection::connect(url).await.unwrap();
@@ -294,10 +297,19 @@ fn a_held_commit_gets_no_answer_until_released(server: common::Server) {
     let holder = rt.block_on(Holder::take(&server.db.url()));
     let answer = post_in_background(&server, doc);
     std::thread::sleep(Duration::from_millis(800));
-    assert!(answer.try_recv().is_err(), "answered while the lock was held");
+    assert!(
+        answer.try_recv().is_err(),
+        "answered while the lock was held"
+    );
     rt.block_on(holder.release());
     assert_eq!(answer.recv_timeout(Duration::from_secs(20)).unwrap(), 201);
-    assert!(server.rt.block_on(server.store.document_ids()).unwrap().contains(&doc));
+    assert!(
+        server
+            .rt
+            .block_on(server.store.document_ids())
+            .unwrap()
+            .contains(&doc)
+    );
 }
 
 #[test]
@@ -317,7 +329,9 @@ fn a_failed_commit_is_a_503_and_stores_nothing(server: common::Server) {
     let sqlite = url.starts_with("sqlite");
     let rt = runtime();
     let failpoint = if sqlite {
-        vec!["CREATE TRIGGER failpoint BEFORE INSERT ON update_check BEGIN SELECT RAISE(ABORT, 'failpoint'); END"]
+        vec![
+            "CREATE TRIGGER failpoint BEFORE INSERT ON update_check BEGIN SELECT RAISE(ABORT, 'failpoint'); END",
+        ]
     } else {
         // Raised at COMMIT: a deferred constraint trigger.
         vec![
@@ -330,14 +344,24 @@ fn a_failed_commit_is_a_503_and_stores_nothing(server: common::Server) {
         let statements: Vec<String> = statements.iter().map(|s| (*s).to_owned()).collect();
         rt.block_on(async move {
             if url.starts_with("sqlite") {
-                let mut c = <sqlx::SqliteConnection as sqlx::Connection>::connect(&url).await.unwrap();
+                let mut c = <sqlx::SqliteConnection as sqlx::Connection>::connect(&url)
+                    .await
+                    .unwrap();
                 for s in statements {
-                    sqlx::raw_sql(sqlx::AssertSqlSafe(s)).execute(&mut c).await.unwrap();
+                    sqlx::raw_sql(sqlx::AssertSqlSafe(s))
+                        .execute(&mut c)
+                        .await
+                        .unwrap();
                 }
             } else {
-                let mut c = <sqlx::PgConnection as sqlx::Connection>::connect(&url).await.unwrap();
+                let mut c = <sqlx::PgConnection as sqlx::Connection>::connect(&url)
+                    .await
+                    .unwrap();
                 for s in statements {
-                    sqlx::raw_sql(sqlx::AssertSqlSafe(s)).execute(&mut c).await.unwrap();
+                    sqlx::raw_sql(sqlx::AssertSqlSafe(s))
+                        .execute(&mut c)
+                        .await
+                        .unwrap();
                 }
             }
         })
@@ -348,7 +372,13 @@ fn a_failed_commit_is_a_503_and_stores_nothing(server: common::Server) {
         .recv_timeout(Duration::from_secs(20))
         .unwrap();
     assert_eq!(status, 503);
-    assert!(server.rt.block_on(server.store.document_ids()).unwrap().is_empty());
+    assert!(
+        server
+            .rt
+            .block_on(server.store.document_ids())
+            .unwrap()
+            .is_empty()
+    );
     run(&["DROP TRIGGER failpoint ON update_check"][..(!sqlite) as usize]);
     if sqlite {
         run(&["DROP TRIGGER failpoint"]);
@@ -357,7 +387,10 @@ fn a_failed_commit_is_a_503_and_stores_nothing(server: common::Server) {
         .recv_timeout(Duration::from_secs(20))
         .unwrap();
     assert_eq!(status, 201, "the retry is stored");
-    assert_eq!(server.rt.block_on(server.store.document_ids()).unwrap(), [doc]);
+    assert_eq!(
+        server.rt.block_on(server.store.document_ids()).unwrap(),
+        [doc]
+    );
 }
 
 #[test]

@@ -133,6 +133,10 @@ pub enum Stored {
     Text(String),
 }
 
+/// PostgreSQL writers: each commits its own batch, and the database overlaps their commits
+/// (SQLite has one writer).
+const POSTGRES_WRITERS: usize = 4;
+
 /// The SQLite file a `sqlite:` URL names (`None` for an in-memory database).
 fn sqlite_path(url: &str) -> Option<std::path::PathBuf> {
     let rest = url
@@ -186,10 +190,14 @@ impl Store {
                 .acquire_timeout(Duration::from_secs(10))
                 .connect_with(options.clone())
                 .await?;
+            // The writer's multi-row inserts: one prepared statement per table and row count.
+            // No ping before each batch: that is a round trip per commit; a broken
+            // connection fails its batch (503, the clients retry) and is replaced.
             let write = PgPoolOptions::new()
-                .max_connections(1)
+                .max_connections(POSTGRES_WRITERS as u32)
+                .test_before_acquire(false)
                 .acquire_timeout(Duration::from_secs(10))
-                .connect_with(options)
+                .connect_with(options.statement_cache_capacity(1024))
                 .await?;
             (
                 Dialect::Postgres,
@@ -227,7 +235,8 @@ impl Store {
                 .await?;
             let write = SqlitePoolOptions::new()
                 .max_connections(1)
-                .connect_with(options)
+                .test_before_acquire(false)
+                .connect_with(options.statement_cache_capacity(1024))
                 .await?;
             (Dialect::Sqlite, Pool::Sqlite(read), Pool::Sqlite(write))
         } else {
@@ -238,7 +247,16 @@ impl Store {
         let writer = match open {
             Open::Serve => {
                 migrate(&write, &tables, dialect).await?;
-                Some(writer::Handle::spawn(write, Arc::clone(&tables), dialect))
+                let writers = match dialect {
+                    Dialect::Sqlite => 1,
+                    Dialect::Postgres => POSTGRES_WRITERS,
+                };
+                Some(writer::Handle::spawn(
+                    write,
+                    Arc::clone(&tables),
+                    dialect,
+                    writers,
+                ))
             }
             Open::Read => {
                 check_tables(&read, &tables, dialect).await?;
@@ -441,7 +459,7 @@ impl Store {
         Ok(())
     }
 
-    /// Stops the writer (after the writes queued so far) and closes the pools.
+    /// Stops the writers (after the writes queued so far) and closes the pools.
     pub async fn close(&self) {
         if let Some(writer) = &self.writer {
             writer.close().await;

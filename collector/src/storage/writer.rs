@@ -4,10 +4,11 @@
 //! request. A failed batch answers every request in it with the error (the server turns it
 //! into a 503, so the clients retry); nothing of it is stored.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use serde_json::Value;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{Mutex, mpsc, oneshot};
 
 use super::layout::{Dialect, Kind, REJECTED, REJECTED_RULES, Table, quoted};
 use super::{Pool, Rejection, StoreError, Submission, on_pool, timestamp};
@@ -34,13 +35,16 @@ enum Job {
     ),
     Reject(Box<Rejection>, oneshot::Sender<Result<(), StoreError>>),
     Durability(oneshot::Sender<Result<Vec<(String, String)>, StoreError>>),
-    Close(oneshot::Sender<()>),
+    /// No more jobs: the writers finish what is queued and stop.
+    Close,
 }
 
-/// The way to the writer task.
+/// The way to the writer tasks.
 #[derive(Clone, Debug)]
 pub(super) struct Handle {
     jobs: mpsc::Sender<Job>,
+    pool: Pool,
+    tasks: Arc<Mutex<Vec<tokio::task::JoinHandle<()>>>>,
 }
 
 impl std::fmt::Debug for Job {
@@ -54,11 +58,32 @@ fn gone() -> StoreError {
 }
 
 impl Handle {
-    pub(super) fn spawn(pool: Pool, tables: Arc<Vec<Table>>, dialect: Dialect) -> Handle {
+    /// Starts `writers` writer tasks on `pool` (one for SQLite, which has one writer at a
+    /// time; several for PostgreSQL, whose commits of concurrent transactions overlap).
+    pub(super) fn spawn(
+        pool: Pool,
+        tables: Arc<Vec<Table>>,
+        dialect: Dialect,
+        writers: usize,
+    ) -> Handle {
         let (jobs, inbox) = mpsc::channel(4 * MAX_BATCH);
-        let statements = Statements::new(&tables, dialect);
-        tokio::spawn(run(pool, tables, statements, inbox));
-        Handle { jobs }
+        let inbox = Arc::new(Mutex::new(inbox));
+        let tasks = (0..writers.max(1))
+            .map(|_| {
+                let statements = Statements::new(&tables, dialect);
+                tokio::spawn(run(
+                    pool.clone(),
+                    Arc::clone(&tables),
+                    statements,
+                    Arc::clone(&inbox),
+                ))
+            })
+            .collect();
+        Handle {
+            jobs,
+            pool,
+            tasks: Arc::new(Mutex::new(tasks)),
+        }
     }
 
     pub(super) async fn accept(&self, submission: Submission) -> Result<Outcome, StoreError> {
@@ -88,18 +113,30 @@ impl Handle {
         answer.await.map_err(|_| gone())?
     }
 
+    /// Lets the writers finish what is queued, then closes the pool.
     pub(super) async fn close(&self) {
-        let (reply, answer) = oneshot::channel();
-        if self.jobs.send(Job::Close(reply)).await.is_ok() {
-            let _ = answer.await;
+        let _ = self.jobs.send(Job::Close).await;
+        let tasks = std::mem::take(&mut *self.tasks.lock().await);
+        for task in tasks {
+            let _ = task.await;
         }
+        on_pool!(&self.pool, |pool| pool.close().await);
     }
 }
 
-/// The SQL of each write, built once.
+/// The most rows one `INSERT` statement carries. More rows per statement means fewer round
+/// trips, but a statement over 16 KiB leaves sqlx's PostgreSQL socket (without
+/// `TCP_NODELAY`) in several writes, and the last one waits for the delayed ACK of the
+/// others: eight rows of a typical payload stay under that.
+const ROWS_PER_STATEMENT: usize = 8;
+
+/// The SQL of each write: built once per table and row count, then reused (and prepared
+/// once per connection by sqlx's statement cache).
 struct Statements {
-    /// Per table: the insert of a submission (a resend only counts).
-    insert: Vec<String>,
+    dialect: Dialect,
+    /// Per table: the quoted name, its column list, and the cast of each column's parameter.
+    tables: Vec<(String, String, Vec<Option<&'static str>>)>,
+    inserts: HashMap<(usize, usize), String>,
     reject: String,
     reject_rule: String,
 }
@@ -107,18 +144,14 @@ struct Statements {
 impl Statements {
     fn new(tables: &[Table], dialect: Dialect) -> Self {
         let pg = dialect == Dialect::Postgres;
-        let param = |n: usize, cast: Option<&str>| match (pg, cast) {
-            (true, Some(ty)) => format!("CAST(${n} AS {ty})"),
-            _ => format!("${n}"),
-        };
-        let insert = tables
+        let tables = tables
             .iter()
             .map(|table| {
                 let mut names = vec!["document_id"];
-                let mut values = vec![param(1, Some("UUID"))];
+                let mut casts = vec![Some("UUID")];
                 if table.installation.is_some() {
                     names.push("installation_id");
-                    values.push(param(values.len() + 1, Some("UUID")));
+                    casts.push(Some("UUID"));
                 }
                 for name in [
                     "version_sent",
@@ -129,32 +162,35 @@ impl Statements {
                     "version_pre",
                 ] {
                     names.push(name);
-                    values.push(param(values.len() + 1, None));
+                    casts.push(None);
                 }
                 names.push("received_at");
-                values.push(param(values.len() + 1, Some("TIMESTAMPTZ")));
+                casts.push(Some("TIMESTAMPTZ"));
                 names.push("body");
-                values.push(param(values.len() + 1, None));
+                casts.push(None);
                 let mut names: Vec<String> = names.into_iter().map(quoted).collect();
                 for column in &table.columns {
                     names.push(quoted(&column.name));
-                    let cast = match column.kind {
+                    casts.push(match column.kind {
                         Kind::Count => Some("NUMERIC"),
                         Kind::Uuid => Some("UUID"),
                         _ => None,
-                    };
-                    values.push(param(values.len() + 1, cast));
+                    });
                 }
-                let t = quoted(&table.name);
-                format!(
-                    "INSERT INTO {t} ({}) VALUES ({}) ON CONFLICT (document_id) DO UPDATE SET resends = {t}.resends + 1 RETURNING resends",
-                    names.join(", "),
-                    values.join(", ")
-                )
+                if !pg {
+                    casts.iter_mut().for_each(|cast| *cast = None);
+                }
+                (quoted(&table.name), names.join(", "), casts)
             })
             .collect();
+        let param = |n: usize, cast: Option<&str>| match (pg, cast) {
+            (true, Some(ty)) => format!("CAST(${n} AS {ty})"),
+            _ => format!("${n}"),
+        };
         Statements {
-            insert,
+            dialect,
+            tables,
+            inserts: HashMap::new(),
             reject: format!(
                 "INSERT INTO {REJECTED} (payload, claimed_version, document_id, received_at, body, violations, errors) VALUES ($1, $2, $3, {}, $5, $6, $7) RETURNING id",
                 param(4, Some("TIMESTAMPTZ"))
@@ -164,43 +200,140 @@ impl Statements {
             ),
         }
     }
+
+    /// The insert of `rows` submissions of table `index`, with distinct document ids: a
+    /// resend only counts. Returns each row's document id and resend count.
+    fn insert(&mut self, index: usize, rows: usize) -> &str {
+        let (dialect, tables) = (self.dialect, &self.tables);
+        self.inserts.entry((index, rows)).or_insert_with(|| {
+            let (table, names, casts) = &tables[index];
+            let mut n = 0;
+            let values: Vec<String> = (0..rows)
+                .map(|_| {
+                    let row: Vec<String> = casts
+                        .iter()
+                        .map(|cast| {
+                            n += 1;
+                            match (dialect, cast) {
+                                (Dialect::Postgres, Some(ty)) => format!("CAST(${n} AS {ty})"),
+                                (Dialect::Postgres, None) => format!("${n}"),
+                                // SQLite looks a named parameter up by a linear scan, per
+                                // parameter: anonymous ones keep a many-row insert linear.
+                                (Dialect::Sqlite, _) => "?".to_owned(),
+                            }
+                        })
+                        .collect();
+                    format!("({})", row.join(", "))
+                })
+                .collect();
+            format!(
+                "INSERT INTO {table} ({names}) VALUES {} ON CONFLICT (document_id) DO UPDATE SET resends = {table}.resends + 1 RETURNING CAST(document_id AS TEXT), resends",
+                values.join(", ")
+            )
+        })
+    }
 }
 
+/// A value to bind, owned, whatever the database.
+enum Bind {
+    Text(String),
+    OptionalText(Option<String>),
+    Integer(i64),
+    OptionalInteger(Option<i64>),
+    OptionalFloat(Option<f64>),
+    OptionalFlag(Option<bool>),
+}
+
+/// The values of one submission's row, in the table's column order.
+fn row(table: &Table, submission: &Submission, sqlite: bool) -> Result<Vec<Bind>, StoreError> {
+    let mut out = vec![Bind::Text(submission.document_id.hyphenated().to_string())];
+    if let Some(pointer) = &table.installation {
+        let id = submission
+            .value
+            .pointer(pointer)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
+        out.push(Bind::Text(id));
+    }
+    let version = &submission.version;
+    let part = |n: u64| {
+        i64::try_from(n)
+            .map(Bind::Integer)
+            .map_err(|_| StoreError::new(format!("version {version}: a number above {}", i64::MAX)))
+    };
+    let pre = version.as_semver().pre.as_str();
+    out.push(Bind::Text(submission.version_sent.clone()));
+    out.push(Bind::Text(normalized(version)));
+    out.push(part(version.major())?);
+    out.push(part(version.minor())?);
+    out.push(part(version.patch())?);
+    out.push(Bind::OptionalText(
+        (!pre.is_empty()).then(|| pre.to_owned()),
+    ));
+    out.push(Bind::Text(timestamp(submission.received_at)));
+    out.push(Bind::Text(submission.body.clone()));
+    for (column, value) in table.columns.iter().zip(table.values(&submission.value)) {
+        out.push(match column.kind {
+            // SQLite keeps a count up to i64::MAX as an INTEGER, above it as decimal TEXT
+            // (its column is ANY); PostgreSQL casts the decimal text to NUMERIC.
+            Kind::Count => match (sqlite, value.and_then(Value::as_u64)) {
+                (true, Some(n)) if i64::try_from(n).is_ok() => {
+                    Bind::OptionalInteger(Some(n as i64))
+                }
+                (_, n) => Bind::OptionalText(n.map(|n| n.to_string())),
+            },
+            Kind::Flag => Bind::OptionalFlag(value.and_then(Value::as_bool)),
+            Kind::Percent => Bind::OptionalFloat(value.and_then(Value::as_f64)),
+            Kind::Text | Kind::Uuid => {
+                Bind::OptionalText(value.and_then(Value::as_str).map(str::to_owned))
+            }
+        });
+    }
+    Ok(out)
+}
+
+/// One writer: takes what is queued (up to [`MAX_BATCH`]), writes it in one transaction,
+/// answers, and again; stops when the queue is closed and empty.
 async fn run(
     pool: Pool,
     tables: Arc<Vec<Table>>,
-    statements: Statements,
-    mut inbox: mpsc::Receiver<Job>,
+    mut statements: Statements,
+    inbox: Arc<Mutex<mpsc::Receiver<Job>>>,
 ) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
-    while let Some(first) = inbox.recv().await {
-        batch.push(first);
-        // Everything that arrived while the previous commit was flushing.
-        while batch.len() < MAX_BATCH {
-            match inbox.try_recv() {
-                Ok(job) => batch.push(job),
-                Err(_) => break,
+    loop {
+        {
+            let mut inbox = inbox.lock().await;
+            match inbox.recv().await {
+                Some(first) => batch.push(first),
+                None => return,
+            }
+            // Everything that arrived while the previous commit was flushing.
+            while batch.len() < MAX_BATCH {
+                match inbox.try_recv() {
+                    Ok(job) => batch.push(job),
+                    Err(_) => break,
+                }
+            }
+            if batch.iter().any(|job| matches!(job, Job::Close)) {
+                // Accept nothing more; what is queued is still written.
+                inbox.close();
             }
         }
-        let mut close = None;
         let mut writes = Vec::new();
         for job in batch.drain(..) {
             match job {
                 Job::Durability(reply) => {
                     let _ = reply.send(durability(&pool).await);
                 }
-                Job::Close(reply) => close = Some(reply),
+                Job::Close => {}
                 write => writes.push(write),
             }
         }
         if !writes.is_empty() {
-            let result = write(&pool, &tables, &statements, &writes).await;
+            let result = write(&pool, &tables, &mut statements, &writes).await;
             answer(writes, result);
-        }
-        if let Some(reply) = close {
-            on_pool!(&pool, |pool| pool.close().await);
-            let _ = reply.send(());
-            return;
         }
     }
 }
@@ -212,12 +345,14 @@ fn answer(jobs: Vec<Job>, result: Result<Vec<Option<Outcome>>, StoreError>) {
             for (job, outcome) in jobs.into_iter().zip(outcomes) {
                 match job {
                     Job::Accept(_, reply) => {
-                        let _ = reply.send(Ok(outcome.unwrap_or(Outcome::Stored)));
+                        let _ = reply.send(outcome.ok_or_else(|| {
+                            StoreError::new("the database returned no row for a stored submission")
+                        }));
                     }
                     Job::Reject(_, reply) => {
                         let _ = reply.send(Ok(()));
                     }
-                    Job::Durability(_) | Job::Close(_) => {}
+                    Job::Durability(_) | Job::Close => {}
                 }
             }
         }
@@ -231,7 +366,7 @@ fn answer(jobs: Vec<Job>, result: Result<Vec<Option<Outcome>>, StoreError>) {
                     Job::Reject(_, reply) => {
                         let _ = reply.send(Err(error.clone()));
                     }
-                    Job::Durability(_) | Job::Close(_) => {}
+                    Job::Durability(_) | Job::Close => {}
                 }
             }
         }
@@ -261,122 +396,134 @@ async fn durability(pool: &Pool) -> Result<Vec<(String, String)>, StoreError> {
     })
 }
 
+/// Binds `values` to `query`, in order.
+macro_rules! bind_all {
+    ($query:expr, $values:expr) => {{
+        let mut query = $query;
+        for value in $values {
+            query = match value {
+                Bind::Text(v) => query.bind(v),
+                Bind::OptionalText(v) => query.bind(v),
+                Bind::Integer(v) => query.bind(v),
+                Bind::OptionalInteger(v) => query.bind(v),
+                Bind::OptionalFloat(v) => query.bind(v),
+                Bind::OptionalFlag(v) => query.bind(v),
+            };
+        }
+        query
+    }};
+}
+
 /// Writes every job in one transaction: the outcome of each accept (`None` for a
-/// rejection), or the error that rolled the batch back.
+/// rejection), or the error that rolled the batch back. The submissions of a table go in
+/// multi-row inserts, each with distinct document ids (a document sent twice in one batch
+/// goes in a later insert, and counts as a resend).
 async fn write(
     pool: &Pool,
     tables: &[Table],
-    statements: &Statements,
+    statements: &mut Statements,
     jobs: &[Job],
 ) -> Result<Vec<Option<Outcome>>, StoreError> {
-    // SQLite keeps a count up to i64::MAX as an INTEGER, above it as decimal TEXT (its
-    // column is ANY); PostgreSQL casts the decimal text to NUMERIC.
     let sqlite = matches!(pool, Pool::Sqlite(_));
-    on_pool!(pool, |pool| {
-        let mut tx = pool.begin().await?;
-        let mut outcomes = Vec::with_capacity(jobs.len());
-        for job in jobs {
-            match job {
-                Job::Accept(submission, _) => {
-                    let index = tables
-                        .iter()
-                        .position(|t| t.payload == submission.payload)
-                        .ok_or_else(|| {
-                            StoreError::new(format!("no table for payload {}", submission.payload))
-                        })?;
-                    let table = &tables[index];
-                    let mut query =
-                        sqlx::query(sqlx::AssertSqlSafe(statements.insert[index].as_str()))
-                            .bind(submission.document_id.hyphenated().to_string());
-                    if let Some(pointer) = &table.installation {
-                        let id = submission
-                            .value
-                            .pointer(pointer)
-                            .and_then(Value::as_str)
-                            .unwrap_or_default()
-                            .to_owned();
-                        query = query.bind(id);
-                    }
-                    let version = &submission.version;
-                    let part = |n: u64| {
-                        i64::try_from(n).map_err(|_| {
-                            StoreError::new(format!(
-                                "version {version}: a number above {}",
-                                i64::MAX
-                            ))
-                        })
-                    };
-                    let pre = version.as_semver().pre.as_str();
-                    query = query
-                        .bind(submission.version_sent.clone())
-                        .bind(normalized(version))
-                        .bind(part(version.major())?)
-                        .bind(part(version.minor())?)
-                        .bind(part(version.patch())?)
-                        .bind((!pre.is_empty()).then(|| pre.to_owned()))
-                        .bind(timestamp(submission.received_at))
-                        .bind(submission.body.clone());
-                    for (column, value) in table.columns.iter().zip(table.values(&submission.value))
-                    {
-                        query = match column.kind {
-                            Kind::Count => {
-                                let n = value.and_then(Value::as_u64);
-                                match (sqlite, n) {
-                                    (true, Some(n)) if i64::try_from(n).is_ok() => {
-                                        query.bind(Some(n as i64))
-                                    }
-                                    (_, n) => query.bind(n.map(|n| n.to_string())),
-                                }
-                            }
-                            Kind::Flag => query.bind(value.and_then(Value::as_bool)),
-                            Kind::Percent => query.bind(value.and_then(Value::as_f64)),
-                            Kind::Text | Kind::Uuid => {
-                                query.bind(value.and_then(Value::as_str).map(str::to_owned))
-                            }
-                        };
-                    }
-                    let resends: i64 = sqlx::Row::try_get(&query.fetch_one(&mut *tx).await?, 0)?;
-                    outcomes.push(Some(if resends > 0 {
+    // The inserts: (table, job indices), each with distinct document ids.
+    let mut inserts: Vec<(usize, Vec<usize>)> = Vec::new();
+    for (index, job) in jobs.iter().enumerate() {
+        let Job::Accept(submission, _) = job else {
+            continue;
+        };
+        let table = tables
+            .iter()
+            .position(|t| t.payload == submission.payload)
+            .ok_or_else(|| {
+                StoreError::new(format!("no table for payload {}", submission.payload))
+            })?;
+        let fits = inserts.iter_mut().find(|(t, rows)| {
+            *t == table
+                && rows.len() < ROWS_PER_STATEMENT
+                && !rows.iter().any(|&i| matches!(&jobs[i], Job::Accept(other, _) if other.document_id == submission.document_id))
+        });
+        match fits {
+            Some((_, rows)) => rows.push(index),
+            None => inserts.push((table, vec![index])),
+        }
+    }
+    let mut outcomes: Vec<Option<Outcome>> = vec![None; jobs.len()];
+    macro_rules! insert {
+        ($executor:expr, $table:expr, $rows:expr) => {{
+            let (table, rows): (usize, &Vec<usize>) = ($table, $rows);
+            let mut values = Vec::new();
+            for &index in rows {
+                if let Job::Accept(submission, _) = &jobs[index] {
+                    values.extend(row(&tables[table], submission, sqlite)?);
+                }
+            }
+            let sql = statements.insert(table, rows.len());
+            let query = bind_all!(sqlx::query(sqlx::AssertSqlSafe(sql)), values);
+            let returned = query.fetch_all($executor).await?;
+            for record in &returned {
+                let id: String = sqlx::Row::try_get(record, 0)?;
+                let resends: i64 = sqlx::Row::try_get(record, 1)?;
+                let id = uuid::Uuid::parse_str(&id).map_err(StoreError::new)?;
+                let index = rows
+                    .iter()
+                    .copied()
+                    .find(|&i| matches!(&jobs[i], Job::Accept(s, _) if s.document_id == id));
+                if let Some(index) = index {
+                    outcomes[index] = Some(if resends > 0 {
                         Outcome::Duplicate { resends }
                     } else {
                         Outcome::Stored
-                    }));
+                    });
                 }
-                Job::Reject(rejection, _) => {
-                    let errors =
-                        serde_json::to_string(&rejection.violations).map_err(StoreError::new)?;
-                    let id: i64 = sqlx::Row::try_get(
-                        &sqlx::query(sqlx::AssertSqlSafe(statements.reject.as_str()))
-                            .bind(rejection.payload.clone())
-                            .bind(rejection.claimed_version.clone())
-                            .bind(rejection.document_id.hyphenated().to_string())
-                            .bind(timestamp(rejection.received_at))
-                            .bind(rejection.body.clone())
-                            .bind(rejection.violations.len() as i64)
-                            .bind(errors)
-                            .fetch_one(&mut *tx)
-                            .await?,
-                        0,
-                    )?;
-                    let mut rules: Vec<&str> =
-                        rejection.violations.iter().map(|v| v.rule).collect();
-                    rules.sort_unstable();
-                    rules.dedup();
-                    for rule in rules {
-                        sqlx::query(sqlx::AssertSqlSafe(statements.reject_rule.as_str()))
-                            .bind(id)
-                            .bind(rule)
-                            .execute(&mut *tx)
-                            .await?;
-                    }
-                    outcomes.push(None);
-                }
-                Job::Durability(_) | Job::Close(_) => outcomes.push(None),
+            }
+        }};
+    }
+    // One insert and nothing else (the usual batch): the statement commits on its own,
+    // without the round trips of BEGIN and COMMIT; anything more runs in a transaction.
+    let alone = inserts.len() == 1 && jobs.iter().all(|job| matches!(job, Job::Accept(..)));
+    on_pool!(pool, |pool| {
+        if alone {
+            let mut connection = pool.acquire().await?;
+            let (table, rows) = &inserts[0];
+            insert!(&mut *connection, *table, rows);
+            return Ok(outcomes);
+        }
+        let mut tx = pool.begin().await?;
+        for (table, rows) in &inserts {
+            insert!(&mut *tx, *table, rows);
+        }
+        for job in jobs {
+            let Job::Reject(rejection, _) = job else {
+                continue;
+            };
+            let errors = serde_json::to_string(&rejection.violations).map_err(StoreError::new)?;
+            let id: i64 = sqlx::Row::try_get(
+                &sqlx::query(sqlx::AssertSqlSafe(statements.reject.as_str()))
+                    .bind(rejection.payload.clone())
+                    .bind(rejection.claimed_version.clone())
+                    .bind(rejection.document_id.hyphenated().to_string())
+                    .bind(timestamp(rejection.received_at))
+                    .bind(rejection.body.clone())
+                    .bind(rejection.violations.len() as i64)
+                    .bind(errors)
+                    .fetch_one(&mut *tx)
+                    .await?,
+                0,
+            )?;
+            let mut rules: Vec<&str> = rejection.violations.iter().map(|v| v.rule).collect();
+            rules.sort_unstable();
+            rules.dedup();
+            for rule in rules {
+                sqlx::query(sqlx::AssertSqlSafe(statements.reject_rule.as_str()))
+                    .bind(id)
+                    .bind(rule)
+                    .execute(&mut *tx)
+                    .await?;
             }
         }
         tx.commit().await?;
-        Ok(outcomes)
-    })
+    });
+    Ok(outcomes)
 }
 
 /// The version as stored: build metadata dropped, a pre-release kept.
