@@ -1,5 +1,5 @@
-//! The client: consent, installation id, payload, preview and sending, against fake
-//! collectors on 127.0.0.1.
+//! The client with a product's own envelope: consent, installation id, payload, preview,
+//! sending and retries, against fake collectors on 127.0.0.1.
 
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::net::{TcpListener, TcpStream};
@@ -8,14 +8,59 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use client::{
-    CheckOutcome, Consent, ConsentRecord, Reporter, Resolved, Retry, SendOutcome, Settings,
-    installation_id, payload, resolve,
+    CheckOutcome, Consent, ConsentRecord, Envelope, Reporter, Resolved, Retry, SendOutcome,
+    Settings, installation_id, payload, resolve,
 };
 use metrics_core::{InstallationId, Metrics, Version};
+
+/// A product's check, unlike the reference model's: its own names and version field.
+#[derive(Metrics)]
+#[metrics(name = "ping", rename_all = "camelCase")]
+struct Ping {
+    /// The product version
+    #[metrics(version)]
+    product: Version,
+    /// The installation
+    install: InstallationId,
+    /// The statistics, when the user opted in
+    stats: Option<Stats>,
+}
+
+/// The product's statistics.
+#[derive(Metrics)]
+#[metrics(rename_all = "camelCase")]
+struct Stats {
+    /// The number of projects
+    projects: u64,
+    /// The number of tenants
+    #[since("2.0")]
+    tenants: u64,
+}
+
+impl Envelope for Ping {
+    type Statistics = Stats;
+
+    fn new(product: Version, install: InstallationId, stats: Option<Stats>) -> Self {
+        Ping {
+            product,
+            install,
+            stats,
+        }
+    }
+}
+
+fn stats() -> Stats {
+    Stats {
+        projects: 7,
+        tenants: 3,
+    }
+}
 
 fn v(s: &str) -> Version {
     Version::parse(s).unwrap()
 }
+
+const ID: &str = "7c9e6679-7425-40de-944b-e07fc1f90ae7";
 
 fn fast_retry(max_attempts: u32) -> Retry {
     Retry {
@@ -26,44 +71,61 @@ fn fast_retry(max_attempts: u32) -> Retry {
     }
 }
 
-/// A fake collector answering the scripted statuses in turn (`None`: read the request and
-/// never answer). Returns its address and the count of requests it read.
-fn fake_collector(script: Vec<Option<u16>>) -> (String, Arc<AtomicUsize>) {
-    let (endpoint, requests, _) = recording_collector(script);
-    (endpoint, requests)
+/// What a fake collector does with a request it read.
+#[derive(Clone, Debug)]
+enum Answer {
+    /// Answers this status.
+    Status(u16),
+    /// Never answers (the client times out).
+    Silent,
 }
 
-/// As `fake_collector`, also recording each request line.
-fn recording_collector(
-    script: Vec<Option<u16>>,
-) -> (String, Arc<AtomicUsize>, Arc<Mutex<Vec<String>>>) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+struct Fake {
+    endpoint: String,
+    /// Requests read.
+    requests: Arc<AtomicUsize>,
+    /// Each request's line and body.
+    seen: Arc<Mutex<Vec<(String, String)>>>,
+}
+
+/// A fake collector answering `script` in turn, one request per connection.
+fn fake_collector(script: Vec<Answer>) -> Fake {
+    serve(TcpListener::bind("127.0.0.1:0").unwrap(), script)
+}
+
+fn serve(listener: TcpListener, script: Vec<Answer>) -> Fake {
     let addr = listener.local_addr().unwrap();
     let requests = Arc::new(AtomicUsize::new(0));
-    let lines = Arc::new(Mutex::new(Vec::new()));
-    let (seen, recorded) = (requests.clone(), lines.clone());
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let (count, record) = (requests.clone(), seen.clone());
     std::thread::spawn(move || {
         let mut held = Vec::new();
         for answer in script {
             let Ok((mut stream, _)) = listener.accept() else {
                 return;
             };
-            let (line, _) = read_request(&mut stream);
-            recorded.lock().unwrap().push(line);
-            seen.fetch_add(1, Ordering::SeqCst);
-            match answer {
-                Some(status) => {
-                    let _ = write!(
-                        stream,
-                        "HTTP/1.1 {status} X\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-                    );
+            let request = read_request(&mut stream);
+            record.lock().unwrap().push(request);
+            count.fetch_add(1, Ordering::SeqCst);
+            let status = match answer {
+                Answer::Status(status) => status,
+                Answer::Silent => {
+                    held.push(stream);
+                    continue;
                 }
-                None => held.push(stream),
-            }
+            };
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {status} X\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            );
         }
         std::thread::sleep(Duration::from_secs(5));
     });
-    (format!("http://{addr}"), requests, lines)
+    Fake {
+        endpoint: format!("http://{addr}"),
+        requests,
+        seen,
+    }
 }
 
 /// The request line and the body.
@@ -90,8 +152,26 @@ fn read_request(stream: &mut TcpStream) -> (String, String) {
     )
 }
 
+/// A port nobody listens on (just now).
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Asserts that a non-blocking listener was never connected to.
+fn assert_no_connection(listener: &TcpListener, what: &str) {
+    assert_eq!(
+        listener.accept().map(|_| ()).unwrap_err().kind(),
+        std::io::ErrorKind::WouldBlock,
+        "{what}"
+    );
+}
+
 fn settings(endpoint: &str, dir: &std::path::Path) -> Settings {
-    let mut s = Settings::new(endpoint, v("2018.2.2"), dir);
+    let mut s = Settings::new(endpoint, v("2.1.0"), dir);
     s.retry = fast_retry(1);
     s.preview = false;
     s
@@ -145,7 +225,7 @@ fn nothing_touches_the_network_when_consent_is_off() {
     listener.set_nonblocking(true).unwrap();
     let endpoint = format!("http://{}", listener.local_addr().unwrap());
     let dir = tempfile::tempdir().unwrap();
-    let reporter = Reporter::new(settings(&endpoint, dir.path()), || {
+    let reporter = Reporter::<Ping>::new(settings(&endpoint, dir.path()), || {
         panic!("statistics gathered without consent")
     });
 
@@ -153,10 +233,7 @@ fn nothing_touches_the_network_when_consent_is_off() {
     assert_eq!(reporter.check_once(), CheckOutcome::Off { ask: true });
     consent(dir.path(), Consent::Off, 1);
     assert_eq!(reporter.check_once(), CheckOutcome::Off { ask: false });
-    let err = listener
-        .accept()
-        .expect_err("no connection may be attempted");
-    assert_eq!(err.kind(), std::io::ErrorKind::WouldBlock);
+    assert_no_connection(&listener, "no connection may be attempted");
     assert!(
         !dir.path().join("installation-id").exists(),
         "no id is created when off"
@@ -176,13 +253,14 @@ fn nothing_touches_the_network_when_consent_is_off() {
         }
     };
     stream.set_nonblocking(false).unwrap();
-    let (_, body) = read_request(&mut stream);
+    let (line, body) = read_request(&mut stream);
     write!(
         stream,
         "HTTP/1.1 201 Created\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
     )
     .unwrap();
-    assert!(body.contains("\"usageStatistics\":null"), "{body}");
+    assert!(line.starts_with("POST /submit/ping/2.1.0/"), "{line}");
+    assert!(body.contains("\"stats\":null"), "{body}");
     assert_eq!(
         outcome.join().unwrap(),
         CheckOutcome::Sent(SendOutcome::Accepted {
@@ -190,6 +268,62 @@ fn nothing_touches_the_network_when_consent_is_off() {
             attempts: 1
         })
     );
+}
+
+#[test]
+fn the_payload_is_the_products_envelope_at_its_version_with_statistics_only_when_opted_in() {
+    let id: InstallationId = ID.parse().unwrap();
+    assert_eq!(
+        payload::<Ping>(&v("1.5.0"), id, Consent::UpdatesAndUsage, stats).unwrap(),
+        format!(r#"{{"product":"1.5.0","install":"{ID}","stats":{{"projects":7}}}}"#)
+    );
+    assert_eq!(
+        payload::<Ping>(&v("2.0.0"), id, Consent::UpdatesAndUsage, stats).unwrap(),
+        format!(r#"{{"product":"2.0.0","install":"{ID}","stats":{{"projects":7,"tenants":3}}}}"#)
+    );
+    assert_eq!(
+        payload::<Ping>(&v("2.0.0"), id, Consent::Updates, || panic!("not opted in")).unwrap(),
+        format!(r#"{{"product":"2.0.0","install":"{ID}","stats":null}}"#)
+    );
+    assert_eq!(
+        payload::<Ping>(&v("2.0.0"), id, Consent::Off, || panic!("off")),
+        None
+    );
+    // What the client builds, the product's own decoder accepts at that version.
+    let body = payload::<Ping>(&v("2.0.0"), id, Consent::UpdatesAndUsage, stats).unwrap();
+    let decoded = Ping::decode_self_versioned(body.as_bytes(), &Default::default()).unwrap();
+    assert_eq!(decoded.version(), &v("2.0.0"));
+}
+
+#[test]
+fn the_preview_is_exactly_the_body_sent() {
+    let fake = fake_collector(vec![Answer::Status(201)]);
+    let dir = tempfile::tempdir().unwrap();
+    consent(dir.path(), Consent::UpdatesAndUsage, 1);
+    let mut s = settings(&fake.endpoint, dir.path());
+    s.preview = true;
+    let previewer = Reporter::<Ping>::new(s.clone(), stats);
+    let preview = previewer.preview().unwrap().expect("consent is on");
+    assert_eq!(
+        previewer.check_once(),
+        CheckOutcome::Previewed(preview.clone())
+    );
+    assert_eq!(
+        fake.requests.load(Ordering::SeqCst),
+        0,
+        "a preview sends nothing"
+    );
+
+    s.preview = false;
+    let sent = Reporter::<Ping>::new(s, stats).check_once();
+    assert!(
+        matches!(sent, CheckOutcome::Sent(SendOutcome::Accepted { .. })),
+        "{sent:?}"
+    );
+    let seen = fake.seen.lock().unwrap();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0].1, preview);
+    assert!(preview.contains("\"tenants\":3"), "{preview}");
 }
 
 #[test]
@@ -223,40 +357,17 @@ fn the_installation_id_is_created_once_and_a_corrupt_file_is_replaced() {
 }
 
 #[test]
-fn the_payload_is_the_update_check_of_the_version_with_statistics_only_when_opted_in() {
-    let id: InstallationId = "7c9e6679-7425-40de-944b-e07fc1f90ae7".parse().unwrap();
-    for version in ["2.5.0", "3.4.0", "2018.2.2"] {
-        let version = v(version);
-        let built = payload(
-            &version,
-            id,
-            Consent::UpdatesAndUsage,
-            schema::sample_statistics,
-        )
-        .unwrap();
-        let expected =
-            serde_json::to_string(&schema::sample_update_check(version.clone()).at(&version))
-                .unwrap();
-        assert_eq!(built, expected);
-    }
-    assert_eq!(
-        payload(&v("3.4.0"), id, Consent::Updates, || panic!("not opted in")).unwrap(),
-        r#"{"version":"3.4.0","installationId":"7c9e6679-7425-40de-944b-e07fc1f90ae7","usageStatistics":null}"#
-    );
-    assert_eq!(
-        payload(&v("3.4.0"), id, Consent::Off, || panic!("off")),
-        None
-    );
-}
-
-#[test]
 fn retries_on_5xx_and_408_with_the_same_document_id_then_succeeds() {
-    let (endpoint, requests, lines) =
-        recording_collector(vec![Some(503), Some(408), Some(500), Some(201)]);
+    let fake = fake_collector(vec![
+        Answer::Status(503),
+        Answer::Status(408),
+        Answer::Status(500),
+        Answer::Status(201),
+    ]);
     let doc = uuid::Uuid::new_v4();
     let outcome = client::send(
-        &endpoint,
-        "update-check",
+        &fake.endpoint,
+        "ping",
         &v("3.2.0"),
         doc,
         "{}",
@@ -269,17 +380,23 @@ fn retries_on_5xx_and_408_with_the_same_document_id_then_succeeds() {
             attempts: 4
         }
     );
-    assert_eq!(requests.load(Ordering::SeqCst), 4);
-    let expected = format!("POST /submit/update-check/3.2.0/{doc} HTTP/1.1");
-    assert_eq!(*lines.lock().unwrap(), vec![expected; 4]);
+    let expected = format!("POST /submit/ping/3.2.0/{doc} HTTP/1.1");
+    let lines: Vec<_> = fake
+        .seen
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|(l, _)| l.clone())
+        .collect();
+    assert_eq!(lines, vec![expected; 4]);
 }
 
 #[test]
 fn a_4xx_is_dropped_without_retry() {
-    let (endpoint, requests) = fake_collector(vec![Some(400), Some(201)]);
+    let fake = fake_collector(vec![Answer::Status(400), Answer::Status(201)]);
     let outcome = client::send(
-        &endpoint,
-        "update-check",
+        &fake.endpoint,
+        "ping",
         &v("3.2.0"),
         uuid::Uuid::new_v4(),
         "{}",
@@ -287,16 +404,16 @@ fn a_4xx_is_dropped_without_retry() {
     );
     assert_eq!(outcome, SendOutcome::Dropped { status: 400 });
     std::thread::sleep(Duration::from_millis(100));
-    assert_eq!(requests.load(Ordering::SeqCst), 1);
+    assert_eq!(fake.requests.load(Ordering::SeqCst), 1);
 }
 
 #[test]
 fn a_collector_that_never_answers_times_out_retries_and_gives_up_in_bounded_time() {
-    let (endpoint, requests) = fake_collector(vec![None, None, None]);
+    let fake = fake_collector(vec![Answer::Silent, Answer::Silent, Answer::Silent]);
     let started = Instant::now();
     let outcome = client::send(
-        &endpoint,
-        "update-check",
+        &fake.endpoint,
+        "ping",
         &v("3.2.0"),
         uuid::Uuid::new_v4(),
         "{}",
@@ -307,7 +424,7 @@ fn a_collector_that_never_answers_times_out_retries_and_gives_up_in_bounded_time
         matches!(&outcome, SendOutcome::GaveUp { attempts: 3, error } if error.contains("timeout")),
         "{outcome:?}"
     );
-    assert_eq!(requests.load(Ordering::SeqCst), 3);
+    assert_eq!(fake.requests.load(Ordering::SeqCst), 3);
     // 3 × 500 ms timeouts + backoff (20 ms, 40 ms, ± jitter): well under 5 s.
     assert!(
         elapsed >= Duration::from_millis(1500) && elapsed < Duration::from_secs(5),
@@ -317,15 +434,9 @@ fn a_collector_that_never_answers_times_out_retries_and_gives_up_in_bounded_time
 
 #[test]
 fn no_collector_is_not_a_crash() {
-    // A port nobody listens on.
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
     let outcome = client::send(
-        &format!("http://127.0.0.1:{port}"),
-        "update-check",
+        &format!("http://127.0.0.1:{}", free_port()),
+        "ping",
         &v("3.2.0"),
         uuid::Uuid::new_v4(),
         "{}",
@@ -339,80 +450,24 @@ fn no_collector_is_not_a_crash() {
 
 #[test]
 fn the_background_reporter_checks_on_start_and_stops() {
-    let (endpoint, requests) = fake_collector(vec![Some(201), Some(201), Some(201)]);
+    let fake = fake_collector(vec![Answer::Status(201); 3]);
     let dir = tempfile::tempdir().unwrap();
     consent(dir.path(), Consent::UpdatesAndUsage, 1);
-    let mut s = settings(&endpoint, dir.path());
+    let mut s = settings(&fake.endpoint, dir.path());
     s.interval = Duration::from_millis(200);
     s.jitter = Duration::from_millis(50);
-    let handle = Reporter::new(s, schema::sample_statistics).spawn();
+    let handle = Reporter::<Ping>::new(s, stats).spawn();
     let started = Instant::now();
-    while requests.load(Ordering::SeqCst) < 2 && started.elapsed() < Duration::from_secs(5) {
+    while fake.requests.load(Ordering::SeqCst) < 2 && started.elapsed() < Duration::from_secs(5) {
         std::thread::sleep(Duration::from_millis(10));
     }
     handle.stop();
-    let seen = requests.load(Ordering::SeqCst);
+    let seen = fake.requests.load(Ordering::SeqCst);
     assert!(seen >= 2, "{seen}");
     std::thread::sleep(Duration::from_millis(400));
-    assert_eq!(requests.load(Ordering::SeqCst), seen, "no check after stop");
-}
-
-#[test]
-fn preview_prints_exactly_the_payload_and_sends_nothing() {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.set_nonblocking(true).unwrap();
-    let endpoint = format!("http://{}", listener.local_addr().unwrap());
-    let dir = tempfile::tempdir().unwrap();
-    consent(dir.path(), Consent::UpdatesAndUsage, 1);
-    let bin = env!("CARGO_BIN_EXE_update-check");
-    let run = |args: &[&str], env: &[(&str, &str)]| {
-        let mut cmd = std::process::Command::new(bin);
-        cmd.args([
-            "--endpoint",
-            &endpoint,
-            "--product-version",
-            "3.12.0",
-            "--data-dir",
-        ])
-        .arg(dir.path())
-        .args(args)
-        .env_remove("DO_NOT_TRACK")
-        .env_remove("UPDATE_CHECK_PREVIEW");
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
-        let out = cmd.output().unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
-    };
-    let preview = run(&["preview"], &[]);
-    let by_env = run(&["send"], &[("UPDATE_CHECK_PREVIEW", "1")]);
-    assert_eq!(preview, by_env);
-
-    let id: InstallationId = std::fs::read_to_string(dir.path().join("installation-id"))
-        .unwrap()
-        .trim()
-        .parse()
-        .unwrap();
-    let version = v("3.12.0");
-    let expected = payload(
-        &version,
-        id,
-        Consent::UpdatesAndUsage,
-        schema::sample_statistics,
-    )
-    .unwrap();
-    assert_eq!(preview, format!("{expected}\n"));
     assert_eq!(
-        listener.accept().map(|_| ()).unwrap_err().kind(),
-        std::io::ErrorKind::WouldBlock,
-        "a preview sends nothing"
+        fake.requests.load(Ordering::SeqCst),
+        seen,
+        "no check after stop"
     );
-
-    // DO_NOT_TRACK=1 wins over the stored consent: nothing to preview.
-    assert_eq!(run(&["preview"], &[("DO_NOT_TRACK", "1")]), "");
 }
