@@ -214,6 +214,13 @@ fn report(name: &str, outcome: CheckOutcome) -> ExitCode {
             eprintln!("{name}: sent (HTTP {status}, {attempts} attempt(s))");
             ExitCode::SUCCESS
         }
+        CheckOutcome::Sent(SendOutcome::Redirected { status, location }) => {
+            eprintln!(
+                "{name}: not sent: the endpoint answered HTTP {status}, a redirect to {}; redirects are not followed: point --endpoint at the collector itself",
+                location.as_deref().unwrap_or("(no Location)")
+            );
+            ExitCode::FAILURE
+        }
         CheckOutcome::Sent(SendOutcome::Dropped { status }) => {
             eprintln!("{name}: not sent: the collector refused it (HTTP {status})");
             ExitCode::FAILURE

@@ -58,4 +58,4 @@ pub use consent::{Consent, ConsentRecord, Resolved, do_not_track, resolve};
 pub use id::{IdError, installation_id};
 pub use payload::{Envelope, payload};
 pub use reporter::{CheckOutcome, PREVIEW_ENV, Reporter, ReporterHandle, Settings};
-pub use send::{Retry, SendOutcome, send};
+pub use send::{Retry, SendOutcome, send, send_with};

@@ -1,5 +1,6 @@
 //! The client with a product's own envelope: consent, installation id, payload, preview,
-//! sending and retries, against fake collectors on 127.0.0.1.
+//! sending and retries, against fake collectors on 127.0.0.1. Waits between attempts are
+//! recorded by an injected sleeper, so that no test sleeps through a backoff.
 
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::net::{TcpListener, TcpStream};
@@ -76,8 +77,12 @@ fn fast_retry(max_attempts: u32) -> Retry {
 enum Answer {
     /// Answers this status.
     Status(u16),
+    /// Answers this status with these header lines (each ending in `\r\n`).
+    With(u16, String),
     /// Never answers (the client times out).
     Silent,
+    /// Closes the connection without answering.
+    Close,
 }
 
 struct Fake {
@@ -107,16 +112,18 @@ fn serve(listener: TcpListener, script: Vec<Answer>) -> Fake {
             let request = read_request(&mut stream);
             record.lock().unwrap().push(request);
             count.fetch_add(1, Ordering::SeqCst);
-            let status = match answer {
-                Answer::Status(status) => status,
+            let (status, headers) = match answer {
+                Answer::Status(status) => (status, String::new()),
+                Answer::With(status, headers) => (status, headers),
                 Answer::Silent => {
                     held.push(stream);
                     continue;
                 }
+                Answer::Close => continue,
             };
             let _ = write!(
                 stream,
-                "HTTP/1.1 {status} X\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                "HTTP/1.1 {status} X\r\n{headers}Content-Length: 0\r\nConnection: close\r\n\r\n"
             );
         }
         std::thread::sleep(Duration::from_secs(5));
@@ -150,6 +157,21 @@ fn read_request(stream: &mut TcpStream) -> (String, String) {
         request_line.trim().to_owned(),
         String::from_utf8(body).unwrap(),
     )
+}
+
+/// Sends `{}` with `retry`, recording the waits instead of sleeping.
+fn send_recording(endpoint: &str, retry: &Retry) -> (SendOutcome, Vec<Duration>) {
+    let mut waits = Vec::new();
+    let outcome = client::send_with(
+        endpoint,
+        "ping",
+        &v("3.2.0"),
+        uuid::Uuid::new_v4(),
+        "{}",
+        retry,
+        &mut |d| waits.push(d),
+    );
+    (outcome, waits)
 }
 
 /// A port nobody listens on (just now).
@@ -271,6 +293,36 @@ fn nothing_touches_the_network_when_consent_is_off() {
 }
 
 #[test]
+fn the_installation_id_is_created_once_and_a_corrupt_file_is_replaced() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("nested").join("installation-id");
+    let first = installation_id(&path).unwrap();
+    assert_eq!(installation_id(&path).unwrap(), first);
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap().trim(),
+        first.to_string()
+    );
+
+    std::fs::write(&path, b"\0\0garbage\xff").unwrap();
+    let replaced = installation_id(&path).unwrap();
+    assert_ne!(replaced, first);
+    assert_eq!(installation_id(&path).unwrap(), replaced);
+
+    // A path that cannot hold the id (here a directory): an error, never a panic.
+    std::fs::remove_file(&path).unwrap();
+    std::fs::create_dir(&path).unwrap();
+    let err = installation_id(&path);
+    assert!(err.is_err(), "{err:?}");
+
+    // Only the id file is left: no temporary files.
+    let names: Vec<_> = std::fs::read_dir(dir.path().join("nested"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names, vec!["installation-id"]);
+}
+
+#[test]
 fn the_payload_is_the_products_envelope_at_its_version_with_statistics_only_when_opted_in() {
     let id: InstallationId = ID.parse().unwrap();
     assert_eq!(
@@ -327,57 +379,36 @@ fn the_preview_is_exactly_the_body_sent() {
 }
 
 #[test]
-fn the_installation_id_is_created_once_and_a_corrupt_file_is_replaced() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("nested").join("installation-id");
-    let first = installation_id(&path).unwrap();
-    assert_eq!(installation_id(&path).unwrap(), first);
-    assert_eq!(
-        std::fs::read_to_string(&path).unwrap().trim(),
-        first.to_string()
-    );
-
-    std::fs::write(&path, b"\0\0garbage\xff").unwrap();
-    let replaced = installation_id(&path).unwrap();
-    assert_ne!(replaced, first);
-    assert_eq!(installation_id(&path).unwrap(), replaced);
-
-    // A path that cannot hold the id (here a directory): an error, never a panic.
-    std::fs::remove_file(&path).unwrap();
-    std::fs::create_dir(&path).unwrap();
-    let err = installation_id(&path);
-    assert!(err.is_err(), "{err:?}");
-
-    // Only the id file is left: no temporary files.
-    let names: Vec<_> = std::fs::read_dir(dir.path().join("nested"))
-        .unwrap()
-        .map(|e| e.unwrap().file_name())
-        .collect();
-    assert_eq!(names, vec!["installation-id"]);
-}
-
-#[test]
-fn retries_on_5xx_and_408_with_the_same_document_id_then_succeeds() {
+fn retries_on_5xx_408_and_429_with_the_same_document_id_and_doubling_waits() {
     let fake = fake_collector(vec![
         Answer::Status(503),
         Answer::Status(408),
+        Answer::Status(429),
         Answer::Status(500),
         Answer::Status(201),
     ]);
+    let retry = Retry {
+        timeout: Duration::from_secs(2),
+        max_attempts: 5,
+        initial_backoff: Duration::from_millis(100),
+        max_backoff: Duration::from_millis(500),
+    };
     let doc = uuid::Uuid::new_v4();
-    let outcome = client::send(
+    let mut waits = Vec::new();
+    let outcome = client::send_with(
         &fake.endpoint,
         "ping",
         &v("3.2.0"),
         doc,
         "{}",
-        &fast_retry(5),
+        &retry,
+        &mut |d| waits.push(d),
     );
     assert_eq!(
         outcome,
         SendOutcome::Accepted {
             status: 201,
-            attempts: 4
+            attempts: 5
         }
     );
     let expected = format!("POST /submit/ping/3.2.0/{doc} HTTP/1.1");
@@ -388,28 +419,128 @@ fn retries_on_5xx_and_408_with_the_same_document_id_then_succeeds() {
         .iter()
         .map(|(l, _)| l.clone())
         .collect();
-    assert_eq!(lines, vec![expected; 4]);
+    assert_eq!(lines, vec![expected; 5]);
+    // 100, 200, 400, then 500 (the cap) ms, each ± 25 %, never over the cap.
+    let bounds = [(75, 125), (150, 250), (300, 500), (375, 500)];
+    assert_eq!(waits.len(), bounds.len(), "{waits:?}");
+    for (wait, (low, high)) in waits.iter().zip(bounds) {
+        assert!(
+            *wait >= Duration::from_millis(low) && *wait <= Duration::from_millis(high),
+            "{waits:?}"
+        );
+    }
 }
 
 #[test]
-fn a_4xx_is_dropped_without_retry() {
-    let fake = fake_collector(vec![Answer::Status(400), Answer::Status(201)]);
-    let outcome = client::send(
-        &fake.endpoint,
-        "ping",
-        &v("3.2.0"),
-        uuid::Uuid::new_v4(),
-        "{}",
-        &fast_retry(5),
+fn the_backoff_doubles_up_to_the_cap() {
+    let retry = Retry::default();
+    let secs: Vec<u64> = (1..=8).map(|n| retry.backoff(n).as_secs()).collect();
+    assert_eq!(secs, [2, 4, 8, 16, 32, 60, 60, 60]);
+    assert_eq!(retry.backoff(0), Duration::from_secs(2));
+    // No overflow, however many attempts.
+    assert_eq!(retry.backoff(33), Duration::from_secs(60));
+    assert_eq!(retry.backoff(u32::MAX), Duration::from_secs(60));
+    let uncapped = Retry {
+        initial_backoff: Duration::from_millis(3),
+        max_backoff: Duration::MAX,
+        ..Retry::default()
+    };
+    for n in 1..20 {
+        assert_eq!(uncapped.backoff(n + 1), uncapped.backoff(n) * 2, "at {n}");
+    }
+}
+
+#[test]
+fn the_jitter_spreads_a_quarter_each_way_and_never_passes_the_cap() {
+    let retry = Retry::default();
+    let ms = |d: Duration| d.as_millis();
+    // Below the cap: 8 s ± 2 s, the whole range reachable.
+    assert_eq!(ms(retry.wait(3, None, 0.0)), 6_000);
+    assert_eq!(ms(retry.wait(3, None, 0.5)), 8_000);
+    assert_eq!(ms(retry.wait(3, None, 1.0)), 10_000);
+    // At the cap (60 s): 45 s to 60 s, never more.
+    assert_eq!(ms(retry.wait(6, None, 0.0)), 45_000);
+    assert_eq!(ms(retry.wait(6, None, 1.0)), 60_000);
+    // Out-of-range randomness is clamped.
+    assert_eq!(ms(retry.wait(3, None, -1.0)), 6_000);
+    assert_eq!(ms(retry.wait(3, None, 7.0)), 10_000);
+    for i in 0..=100 {
+        let r = f64::from(i) / 100.0;
+        for n in 1..=8 {
+            let (wait, backoff) = (retry.wait(n, None, r), retry.backoff(n));
+            assert!(
+                wait >= backoff * 3 / 4 && wait <= backoff * 5 / 4,
+                "{n} {r}"
+            );
+            assert!(wait <= retry.max_backoff);
+        }
+    }
+}
+
+#[test]
+fn retry_after_is_a_floor_on_the_wait_capped_by_the_longest_wait() {
+    let retry = Retry::default();
+    let s = Duration::from_secs;
+    assert_eq!(
+        retry.wait(1, Some(s(30)), 0.5),
+        s(30),
+        "longer than the backoff: honoured"
     );
-    assert_eq!(outcome, SendOutcome::Dropped { status: 400 });
-    std::thread::sleep(Duration::from_millis(100));
-    assert_eq!(fake.requests.load(Ordering::SeqCst), 1);
+    assert_eq!(
+        retry.wait(4, Some(s(1)), 0.5),
+        s(16),
+        "shorter: the backoff stands"
+    );
+    assert_eq!(retry.wait(1, Some(s(3600)), 0.5), s(60), "capped");
+    assert_eq!(retry.wait(1, Some(Duration::MAX), 0.0), s(60), "capped");
 }
 
 #[test]
-fn a_collector_that_never_answers_times_out_retries_and_gives_up_in_bounded_time() {
-    let fake = fake_collector(vec![Answer::Silent, Answer::Silent, Answer::Silent]);
+fn retry_after_on_429_and_503_is_honoured_and_capped() {
+    let retry = Retry {
+        timeout: Duration::from_secs(2),
+        max_attempts: 2,
+        initial_backoff: Duration::from_millis(20),
+        max_backoff: Duration::from_secs(90),
+    };
+    let with = |status, value: &str| Answer::With(status, format!("Retry-After: {value}\r\n"));
+    let date = |ahead| httpdate::fmt_http_date(std::time::SystemTime::now() + ahead);
+    let cases = [
+        (with(429, "3"), 3_000, 3_000),
+        (with(503, "45"), 45_000, 45_000),
+        (with(429, "86400"), 90_000, 90_000),
+        (with(429, &date(Duration::from_secs(30))), 28_000, 30_000),
+        // Not a 429 or 503, or no usable value: the backoff (20 ms ± 25 %).
+        (with(500, "30"), 15, 25),
+        (with(429, "soon"), 15, 25),
+        (Answer::Status(429), 15, 25),
+    ];
+    for (answer, low, high) in cases {
+        let fake = fake_collector(vec![answer.clone(), Answer::Status(201)]);
+        let (outcome, waits) = send_recording(&fake.endpoint, &retry);
+        assert_eq!(
+            outcome,
+            SendOutcome::Accepted {
+                status: 201,
+                attempts: 2
+            },
+            "{answer:?}"
+        );
+        assert_eq!(waits.len(), 1, "{answer:?}");
+        let wait = waits[0];
+        assert!(
+            wait >= Duration::from_millis(low) && wait <= Duration::from_millis(high),
+            "{answer:?}: {wait:?}"
+        );
+    }
+}
+
+#[test]
+fn send_sleeps_for_retry_after() {
+    let fake = fake_collector(vec![
+        Answer::With(429, "Retry-After: 1\r\n".into()),
+        Answer::Status(201),
+    ]);
     let started = Instant::now();
     let outcome = client::send(
         &fake.endpoint,
@@ -417,34 +548,151 @@ fn a_collector_that_never_answers_times_out_retries_and_gives_up_in_bounded_time
         &v("3.2.0"),
         uuid::Uuid::new_v4(),
         "{}",
-        &fast_retry(3),
+        &Retry {
+            max_backoff: Duration::from_secs(5),
+            ..fast_retry(2)
+        },
     );
+    let elapsed = started.elapsed();
+    assert!(
+        matches!(outcome, SendOutcome::Accepted { attempts: 2, .. }),
+        "{outcome:?}"
+    );
+    assert!(
+        elapsed >= Duration::from_secs(1) && elapsed < Duration::from_secs(4),
+        "{elapsed:?}"
+    );
+}
+
+#[test]
+fn a_4xx_is_dropped_without_retry() {
+    let fake = fake_collector(vec![Answer::Status(400), Answer::Status(201)]);
+    let (outcome, waits) = send_recording(&fake.endpoint, &fast_retry(5));
+    assert_eq!(outcome, SendOutcome::Dropped { status: 400 });
+    assert!(waits.is_empty());
+    std::thread::sleep(Duration::from_millis(100));
+    assert_eq!(fake.requests.load(Ordering::SeqCst), 1);
+}
+
+#[test]
+fn a_redirect_is_never_followed_nor_retried_nor_reported_as_sent() {
+    for status in [301, 302, 303, 307, 308] {
+        // To the same host: a second request there would be answered 200.
+        let fake = fake_collector(vec![
+            Answer::With(status, "Location: /elsewhere\r\n".into()),
+            Answer::Status(200),
+        ]);
+        let (outcome, waits) = send_recording(&fake.endpoint, &fast_retry(3));
+        assert_eq!(
+            outcome,
+            SendOutcome::Redirected {
+                status,
+                location: Some("/elsewhere".into())
+            }
+        );
+        assert!(waits.is_empty(), "not retried");
+        std::thread::sleep(Duration::from_millis(50));
+        assert_eq!(fake.requests.load(Ordering::SeqCst), 1, "{status}");
+    }
+
+    // To another server: it never sees a connection.
+    let other = TcpListener::bind("127.0.0.1:0").unwrap();
+    other.set_nonblocking(true).unwrap();
+    let location = format!("http://{}/submit/ping/3.2.0/x", other.local_addr().unwrap());
+    let fake = fake_collector(vec![Answer::With(302, format!("Location: {location}\r\n"))]);
+    let dir = tempfile::tempdir().unwrap();
+    consent(dir.path(), Consent::UpdatesAndUsage, 1);
+    let mut s = settings(&fake.endpoint, dir.path());
+    s.retry = fast_retry(3);
+    let outcome = Reporter::<Ping>::new(s, stats).check_once();
+    assert_eq!(
+        outcome,
+        CheckOutcome::Sent(SendOutcome::Redirected {
+            status: 302,
+            location: Some(location)
+        })
+    );
+    std::thread::sleep(Duration::from_millis(100));
+    assert_no_connection(&other, "the redirect's target was contacted");
+    assert_eq!(fake.requests.load(Ordering::SeqCst), 1);
+}
+
+#[test]
+fn a_refused_connection_is_retried_until_a_collector_appears() {
+    let port = free_port();
+    let endpoint = format!("http://127.0.0.1:{port}");
+    let mut fake = None;
+    let mut waits = Vec::new();
+    let outcome = client::send_with(
+        &endpoint,
+        "ping",
+        &v("3.2.0"),
+        uuid::Uuid::new_v4(),
+        "{}",
+        &fast_retry(4),
+        // The collector comes back during the second wait.
+        &mut |d| {
+            waits.push(d);
+            if waits.len() == 2 {
+                fake = Some(serve(
+                    TcpListener::bind(("127.0.0.1", port)).unwrap(),
+                    vec![Answer::Status(201)],
+                ));
+            }
+        },
+    );
+    assert_eq!(
+        outcome,
+        SendOutcome::Accepted {
+            status: 201,
+            attempts: 3
+        }
+    );
+    assert_eq!(waits.len(), 2);
+    assert_eq!(fake.unwrap().requests.load(Ordering::SeqCst), 1);
+}
+
+#[test]
+fn with_no_collector_at_all_it_gives_up_after_every_attempt() {
+    let endpoint = format!("http://127.0.0.1:{}", free_port());
+    let (outcome, waits) = send_recording(&endpoint, &fast_retry(3));
+    assert!(
+        matches!(&outcome, SendOutcome::GaveUp { attempts: 3, error } if error.contains("Connection refused")),
+        "{outcome:?}"
+    );
+    assert_eq!(waits.len(), 2);
+}
+
+#[test]
+fn a_connection_closed_without_an_answer_is_retried() {
+    let fake = fake_collector(vec![Answer::Close, Answer::Status(201)]);
+    let (outcome, waits) = send_recording(&fake.endpoint, &fast_retry(3));
+    assert_eq!(
+        outcome,
+        SendOutcome::Accepted {
+            status: 201,
+            attempts: 2
+        }
+    );
+    assert_eq!(waits.len(), 1);
+}
+
+#[test]
+fn a_collector_that_never_answers_times_out_retries_and_gives_up_in_bounded_time() {
+    let fake = fake_collector(vec![Answer::Silent, Answer::Silent, Answer::Silent]);
+    let started = Instant::now();
+    let (outcome, waits) = send_recording(&fake.endpoint, &fast_retry(3));
     let elapsed = started.elapsed();
     assert!(
         matches!(&outcome, SendOutcome::GaveUp { attempts: 3, error } if error.contains("timeout")),
         "{outcome:?}"
     );
     assert_eq!(fake.requests.load(Ordering::SeqCst), 3);
-    // 3 × 500 ms timeouts + backoff (20 ms, 40 ms, ± jitter): well under 5 s.
+    assert_eq!(waits.len(), 2);
+    // 3 × 500 ms timeouts: well under 5 s.
     assert!(
         elapsed >= Duration::from_millis(1500) && elapsed < Duration::from_secs(5),
         "{elapsed:?}"
-    );
-}
-
-#[test]
-fn no_collector_is_not_a_crash() {
-    let outcome = client::send(
-        &format!("http://127.0.0.1:{}", free_port()),
-        "ping",
-        &v("3.2.0"),
-        uuid::Uuid::new_v4(),
-        "{}",
-        &fast_retry(3),
-    );
-    assert!(
-        matches!(outcome, SendOutcome::GaveUp { attempts: 1, .. }),
-        "{outcome:?}"
     );
 }
 

@@ -1,4 +1,5 @@
-//! The reference client's command line: what it previews is what it sends.
+//! The reference client's command line: what it previews is what it sends, and a redirect
+//! is reported as not sent.
 
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::net::TcpListener;
@@ -144,5 +145,35 @@ fn preview_prints_exactly_the_payload_sent() {
             &[("DO_NOT_TRACK", "1")]
         )),
         ""
+    );
+}
+
+#[test]
+fn a_redirect_is_reported_as_not_sent_with_its_location() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let endpoint = format!("http://{}", listener.local_addr().unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    ok(run(&endpoint, dir.path(), &["consent", "updates"], &[]));
+    let sender = {
+        let (endpoint, dir) = (endpoint.clone(), dir.path().to_owned());
+        std::thread::spawn(move || run(&endpoint, &dir, &["send"], &[]))
+    };
+    answer_one(
+        &listener,
+        "HTTP/1.1 302 Found\r\nLocation: https://elsewhere.example/submit\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+    );
+    let out = sender.join().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(!stderr.contains("sent (HTTP"), "{stderr}");
+    assert!(
+        stderr.contains("not sent: the endpoint answered HTTP 302, a redirect to https://elsewhere.example/submit"),
+        "{stderr}"
+    );
+    assert_eq!(
+        listener.accept().map(|_| ()).unwrap_err().kind(),
+        std::io::ErrorKind::WouldBlock,
+        "one request, not retried"
     );
 }
