@@ -293,33 +293,74 @@ fn nothing_touches_the_network_when_consent_is_off() {
 }
 
 #[test]
-fn the_installation_id_is_created_once_and_a_corrupt_file_is_replaced() {
+fn the_installation_id_is_created_once_and_a_file_without_a_uuid_is_replaced() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("nested").join("installation-id");
     let first = installation_id(&path).unwrap();
     assert_eq!(installation_id(&path).unwrap(), first);
     assert_eq!(
-        std::fs::read_to_string(&path).unwrap().trim(),
-        first.to_string()
+        std::fs::read_to_string(&path).unwrap(),
+        format!("{first}\n")
     );
 
-    std::fs::write(&path, b"\0\0garbage\xff").unwrap();
-    let replaced = installation_id(&path).unwrap();
-    assert_ne!(replaced, first);
-    assert_eq!(installation_id(&path).unwrap(), replaced);
+    for garbage in [
+        &b"\0\0garbage\xff"[..],
+        b"",
+        b"7c9e6679-7425-40de-944b-e07fc1f90ae",
+    ] {
+        std::fs::write(&path, garbage).unwrap();
+        let replaced = installation_id(&path).unwrap();
+        assert_ne!(replaced, first);
+        assert_eq!(installation_id(&path).unwrap(), replaced);
+    }
 
-    // A path that cannot hold the id (here a directory): an error, never a panic.
+    // A path that cannot be read (here a directory): an error, never a panic, and nothing
+    // replaced.
     std::fs::remove_file(&path).unwrap();
     std::fs::create_dir(&path).unwrap();
-    let err = installation_id(&path);
-    assert!(err.is_err(), "{err:?}");
+    let err = installation_id(&path).unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("cannot read the installation id in "),
+        "{err}"
+    );
+    assert!(path.is_dir());
 
-    // Only the id file is left: no temporary files.
+    // Only the id path is left: no temporary files.
     let names: Vec<_> = std::fs::read_dir(dir.path().join("nested"))
         .unwrap()
         .map(|e| e.unwrap().file_name())
         .collect();
     assert_eq!(names, vec!["installation-id"]);
+}
+
+#[test]
+fn an_installation_id_in_another_spelling_is_kept_and_stored_in_lower_case() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("installation-id");
+    let expected: InstallationId = ID.parse().unwrap();
+    for spelling in [
+        "7C9E6679-7425-40DE-944B-E07FC1F90AE7\r\n",
+        "7c9E6679-7425-40de-944B-e07fc1f90ae7",
+        "{7C9E6679-7425-40DE-944B-E07FC1F90AE7}",
+        "urn:uuid:7c9e6679-7425-40de-944b-e07fc1f90ae7",
+        "  7c9e6679742540de944be07fc1f90ae7\n",
+    ] {
+        std::fs::write(&path, spelling).unwrap();
+        assert_eq!(installation_id(&path).unwrap(), expected, "{spelling:?}");
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            format!("{ID}\n"),
+            "{spelling:?} is stored normalized"
+        );
+    }
+
+    // And the payload sends it in the form the schema allows.
+    std::fs::write(&path, ID.to_uppercase()).unwrap();
+    consent(dir.path(), Consent::Updates, 1);
+    let reporter = Reporter::<Ping>::new(settings("http://127.0.0.1:9", dir.path()), stats);
+    let body = reporter.preview().unwrap().unwrap();
+    assert!(body.contains(&format!("\"install\":\"{ID}\"")), "{body}");
 }
 
 #[test]
