@@ -7,9 +7,9 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use metrics_core::Version;
-use schema::UsageStatistics;
 
 use crate::consent::{ConsentRecord, do_not_track, resolve};
+use crate::payload::Envelope;
 use crate::send::{Retry, SendOutcome, send};
 
 /// When set (to anything but `0` or empty), a check prints its payload on stdout instead of
@@ -84,17 +84,17 @@ pub enum CheckOutcome {
     NoId(String),
 }
 
-/// The product's update checks.
-pub struct Reporter {
+/// The product's update checks, each sending the product's envelope `E`.
+pub struct Reporter<E: Envelope> {
     settings: Settings,
-    statistics: Box<dyn Fn() -> UsageStatistics + Send>,
+    statistics: Box<dyn Fn() -> E::Statistics + Send>,
 }
 
-impl Reporter {
+impl<E: Envelope> Reporter<E> {
     /// A reporter that gathers statistics with `statistics`, only when the user opted in.
     pub fn new(
         settings: Settings,
-        statistics: impl Fn() -> UsageStatistics + Send + 'static,
+        statistics: impl Fn() -> E::Statistics + Send + 'static,
     ) -> Self {
         Reporter {
             settings,
@@ -119,7 +119,7 @@ impl Reporter {
             return Ok(None);
         }
         let id = crate::installation_id(&s.id_path())?;
-        Ok(crate::payload(
+        Ok(crate::payload::<E>(
             &s.product_version,
             id,
             resolved.consent,
@@ -145,7 +145,7 @@ impl Reporter {
                 return CheckOutcome::NoId(e.to_string());
             }
         };
-        let body = crate::payload(&s.product_version, id, resolved.consent, &self.statistics)
+        let body = crate::payload::<E>(&s.product_version, id, resolved.consent, &self.statistics)
             .expect("consent is on");
         if s.preview {
             println!("{body}");
@@ -153,7 +153,7 @@ impl Reporter {
         }
         CheckOutcome::Sent(send(
             &s.endpoint,
-            "update-check",
+            E::NAME,
             &s.product_version,
             uuid::Uuid::new_v4(),
             &body,

@@ -1,5 +1,6 @@
-//! The client: consent, installation id, payload, preview and sending, against fake
-//! collectors on 127.0.0.1.
+//! The client with a product's own envelope: consent, installation id, payload, preview,
+//! sending and retries, against fake collectors on 127.0.0.1. Waits between attempts are
+//! recorded by an injected sleeper, so that no test sleeps through a backoff.
 
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::net::{TcpListener, TcpStream};
@@ -8,14 +9,59 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use client::{
-    CheckOutcome, Consent, ConsentRecord, Reporter, Resolved, Retry, SendOutcome, Settings,
-    installation_id, payload, resolve,
+    CheckOutcome, Consent, ConsentRecord, Envelope, Reporter, Resolved, Retry, SendOutcome,
+    Settings, installation_id, payload, resolve,
 };
 use metrics_core::{InstallationId, Metrics, Version};
+
+/// A product's check, unlike the reference model's: its own names and version field.
+#[derive(Metrics)]
+#[metrics(name = "ping", rename_all = "camelCase")]
+struct Ping {
+    /// The product version
+    #[metrics(version)]
+    product: Version,
+    /// The installation
+    install: InstallationId,
+    /// The statistics, when the user opted in
+    stats: Option<Stats>,
+}
+
+/// The product's statistics.
+#[derive(Metrics)]
+#[metrics(rename_all = "camelCase")]
+struct Stats {
+    /// The number of projects
+    projects: u64,
+    /// The number of tenants
+    #[since("2.0")]
+    tenants: u64,
+}
+
+impl Envelope for Ping {
+    type Statistics = Stats;
+
+    fn new(product: Version, install: InstallationId, stats: Option<Stats>) -> Self {
+        Ping {
+            product,
+            install,
+            stats,
+        }
+    }
+}
+
+fn stats() -> Stats {
+    Stats {
+        projects: 7,
+        tenants: 3,
+    }
+}
 
 fn v(s: &str) -> Version {
     Version::parse(s).unwrap()
 }
+
+const ID: &str = "7c9e6679-7425-40de-944b-e07fc1f90ae7";
 
 fn fast_retry(max_attempts: u32) -> Retry {
     Retry {
@@ -26,44 +72,67 @@ fn fast_retry(max_attempts: u32) -> Retry {
     }
 }
 
-/// A fake collector answering the scripted statuses in turn (`None`: read the request and
-/// never answer). Returns its address and the count of requests it read.
-fn fake_collector(script: Vec<Option<u16>>) -> (String, Arc<AtomicUsize>) {
-    let (endpoint, requests, _) = recording_collector(script);
-    (endpoint, requests)
+/// What a fake collector does with a request it read.
+#[derive(Clone, Debug)]
+enum Answer {
+    /// Answers this status.
+    Status(u16),
+    /// Answers this status with these header lines (each ending in `\r\n`).
+    With(u16, String),
+    /// Never answers (the client times out).
+    Silent,
+    /// Closes the connection without answering.
+    Close,
 }
 
-/// As `fake_collector`, also recording each request line.
-fn recording_collector(
-    script: Vec<Option<u16>>,
-) -> (String, Arc<AtomicUsize>, Arc<Mutex<Vec<String>>>) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+struct Fake {
+    endpoint: String,
+    /// Requests read.
+    requests: Arc<AtomicUsize>,
+    /// Each request's line and body.
+    seen: Arc<Mutex<Vec<(String, String)>>>,
+}
+
+/// A fake collector answering `script` in turn, one request per connection.
+fn fake_collector(script: Vec<Answer>) -> Fake {
+    serve(TcpListener::bind("127.0.0.1:0").unwrap(), script)
+}
+
+fn serve(listener: TcpListener, script: Vec<Answer>) -> Fake {
     let addr = listener.local_addr().unwrap();
     let requests = Arc::new(AtomicUsize::new(0));
-    let lines = Arc::new(Mutex::new(Vec::new()));
-    let (seen, recorded) = (requests.clone(), lines.clone());
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let (count, record) = (requests.clone(), seen.clone());
     std::thread::spawn(move || {
         let mut held = Vec::new();
         for answer in script {
             let Ok((mut stream, _)) = listener.accept() else {
                 return;
             };
-            let (line, _) = read_request(&mut stream);
-            recorded.lock().unwrap().push(line);
-            seen.fetch_add(1, Ordering::SeqCst);
-            match answer {
-                Some(status) => {
-                    let _ = write!(
-                        stream,
-                        "HTTP/1.1 {status} X\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-                    );
+            let request = read_request(&mut stream);
+            record.lock().unwrap().push(request);
+            count.fetch_add(1, Ordering::SeqCst);
+            let (status, headers) = match answer {
+                Answer::Status(status) => (status, String::new()),
+                Answer::With(status, headers) => (status, headers),
+                Answer::Silent => {
+                    held.push(stream);
+                    continue;
                 }
-                None => held.push(stream),
-            }
+                Answer::Close => continue,
+            };
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {status} X\r\n{headers}Content-Length: 0\r\nConnection: close\r\n\r\n"
+            );
         }
         std::thread::sleep(Duration::from_secs(5));
     });
-    (format!("http://{addr}"), requests, lines)
+    Fake {
+        endpoint: format!("http://{addr}"),
+        requests,
+        seen,
+    }
 }
 
 /// The request line and the body.
@@ -90,8 +159,41 @@ fn read_request(stream: &mut TcpStream) -> (String, String) {
     )
 }
 
+/// Sends `{}` with `retry`, recording the waits instead of sleeping.
+fn send_recording(endpoint: &str, retry: &Retry) -> (SendOutcome, Vec<Duration>) {
+    let mut waits = Vec::new();
+    let outcome = client::send_with(
+        endpoint,
+        "ping",
+        &v("3.2.0"),
+        uuid::Uuid::new_v4(),
+        "{}",
+        retry,
+        &mut |d| waits.push(d),
+    );
+    (outcome, waits)
+}
+
+/// A port nobody listens on (just now).
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Asserts that a non-blocking listener was never connected to.
+fn assert_no_connection(listener: &TcpListener, what: &str) {
+    assert_eq!(
+        listener.accept().map(|_| ()).unwrap_err().kind(),
+        std::io::ErrorKind::WouldBlock,
+        "{what}"
+    );
+}
+
 fn settings(endpoint: &str, dir: &std::path::Path) -> Settings {
-    let mut s = Settings::new(endpoint, v("2018.2.2"), dir);
+    let mut s = Settings::new(endpoint, v("2.1.0"), dir);
     s.retry = fast_retry(1);
     s.preview = false;
     s
@@ -145,7 +247,7 @@ fn nothing_touches_the_network_when_consent_is_off() {
     listener.set_nonblocking(true).unwrap();
     let endpoint = format!("http://{}", listener.local_addr().unwrap());
     let dir = tempfile::tempdir().unwrap();
-    let reporter = Reporter::new(settings(&endpoint, dir.path()), || {
+    let reporter = Reporter::<Ping>::new(settings(&endpoint, dir.path()), || {
         panic!("statistics gathered without consent")
     });
 
@@ -153,10 +255,7 @@ fn nothing_touches_the_network_when_consent_is_off() {
     assert_eq!(reporter.check_once(), CheckOutcome::Off { ask: true });
     consent(dir.path(), Consent::Off, 1);
     assert_eq!(reporter.check_once(), CheckOutcome::Off { ask: false });
-    let err = listener
-        .accept()
-        .expect_err("no connection may be attempted");
-    assert_eq!(err.kind(), std::io::ErrorKind::WouldBlock);
+    assert_no_connection(&listener, "no connection may be attempted");
     assert!(
         !dir.path().join("installation-id").exists(),
         "no id is created when off"
@@ -176,13 +275,14 @@ fn nothing_touches_the_network_when_consent_is_off() {
         }
     };
     stream.set_nonblocking(false).unwrap();
-    let (_, body) = read_request(&mut stream);
+    let (line, body) = read_request(&mut stream);
     write!(
         stream,
         "HTTP/1.1 201 Created\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
     )
     .unwrap();
-    assert!(body.contains("\"usageStatistics\":null"), "{body}");
+    assert!(line.starts_with("POST /submit/ping/2.1.0/"), "{line}");
+    assert!(body.contains("\"stats\":null"), "{body}");
     assert_eq!(
         outcome.join().unwrap(),
         CheckOutcome::Sent(SendOutcome::Accepted {
@@ -193,28 +293,40 @@ fn nothing_touches_the_network_when_consent_is_off() {
 }
 
 #[test]
-fn the_installation_id_is_created_once_and_a_corrupt_file_is_replaced() {
+fn the_installation_id_is_created_once_and_a_file_without_a_uuid_is_replaced() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("nested").join("installation-id");
     let first = installation_id(&path).unwrap();
     assert_eq!(installation_id(&path).unwrap(), first);
     assert_eq!(
-        std::fs::read_to_string(&path).unwrap().trim(),
-        first.to_string()
+        std::fs::read_to_string(&path).unwrap(),
+        format!("{first}\n")
     );
 
-    std::fs::write(&path, b"\0\0garbage\xff").unwrap();
-    let replaced = installation_id(&path).unwrap();
-    assert_ne!(replaced, first);
-    assert_eq!(installation_id(&path).unwrap(), replaced);
+    for garbage in [
+        &b"\0\0garbage\xff"[..],
+        b"",
+        b"7c9e6679-7425-40de-944b-e07fc1f90ae",
+    ] {
+        std::fs::write(&path, garbage).unwrap();
+        let replaced = installation_id(&path).unwrap();
+        assert_ne!(replaced, first);
+        assert_eq!(installation_id(&path).unwrap(), replaced);
+    }
 
-    // A path that cannot hold the id (here a directory): an error, never a panic.
+    // A path that cannot be read (here a directory): an error, never a panic, and nothing
+    // replaced.
     std::fs::remove_file(&path).unwrap();
     std::fs::create_dir(&path).unwrap();
-    let err = installation_id(&path);
-    assert!(err.is_err(), "{err:?}");
+    let err = installation_id(&path).unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("cannot read the installation id in "),
+        "{err}"
+    );
+    assert!(path.is_dir());
 
-    // Only the id file is left: no temporary files.
+    // Only the id path is left: no temporary files.
     let names: Vec<_> = std::fs::read_dir(dir.path().join("nested"))
         .unwrap()
         .map(|e| e.unwrap().file_name())
@@ -223,92 +335,402 @@ fn the_installation_id_is_created_once_and_a_corrupt_file_is_replaced() {
 }
 
 #[test]
-fn the_payload_is_the_update_check_of_the_version_with_statistics_only_when_opted_in() {
-    let id: InstallationId = "7c9e6679-7425-40de-944b-e07fc1f90ae7".parse().unwrap();
-    for version in ["2.5.0", "3.4.0", "2018.2.2"] {
-        let version = v(version);
-        let built = payload(
-            &version,
-            id,
-            Consent::UpdatesAndUsage,
-            schema::sample_statistics,
-        )
-        .unwrap();
-        let expected =
-            serde_json::to_string(&schema::sample_update_check(version.clone()).at(&version))
-                .unwrap();
-        assert_eq!(built, expected);
+fn an_installation_id_in_another_spelling_is_kept_and_stored_in_lower_case() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("installation-id");
+    let expected: InstallationId = ID.parse().unwrap();
+    for spelling in [
+        "7C9E6679-7425-40DE-944B-E07FC1F90AE7\r\n",
+        "7c9E6679-7425-40de-944B-e07fc1f90ae7",
+        "{7C9E6679-7425-40DE-944B-E07FC1F90AE7}",
+        "urn:uuid:7c9e6679-7425-40de-944b-e07fc1f90ae7",
+        "  7c9e6679742540de944be07fc1f90ae7\n",
+    ] {
+        std::fs::write(&path, spelling).unwrap();
+        assert_eq!(installation_id(&path).unwrap(), expected, "{spelling:?}");
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            format!("{ID}\n"),
+            "{spelling:?} is stored normalized"
+        );
     }
-    assert_eq!(
-        payload(&v("3.4.0"), id, Consent::Updates, || panic!("not opted in")).unwrap(),
-        r#"{"version":"3.4.0","installationId":"7c9e6679-7425-40de-944b-e07fc1f90ae7","usageStatistics":null}"#
-    );
-    assert_eq!(
-        payload(&v("3.4.0"), id, Consent::Off, || panic!("off")),
-        None
-    );
+
+    // And the payload sends it in the form the schema allows.
+    std::fs::write(&path, ID.to_uppercase()).unwrap();
+    consent(dir.path(), Consent::Updates, 1);
+    let reporter = Reporter::<Ping>::new(settings("http://127.0.0.1:9", dir.path()), stats);
+    let body = reporter.preview().unwrap().unwrap();
+    assert!(body.contains(&format!("\"install\":\"{ID}\"")), "{body}");
 }
 
 #[test]
-fn retries_on_5xx_and_408_with_the_same_document_id_then_succeeds() {
-    let (endpoint, requests, lines) =
-        recording_collector(vec![Some(503), Some(408), Some(500), Some(201)]);
+fn the_payload_is_the_products_envelope_at_its_version_with_statistics_only_when_opted_in() {
+    let id: InstallationId = ID.parse().unwrap();
+    assert_eq!(
+        payload::<Ping>(&v("1.5.0"), id, Consent::UpdatesAndUsage, stats).unwrap(),
+        format!(r#"{{"product":"1.5.0","install":"{ID}","stats":{{"projects":7}}}}"#)
+    );
+    assert_eq!(
+        payload::<Ping>(&v("2.0.0"), id, Consent::UpdatesAndUsage, stats).unwrap(),
+        format!(r#"{{"product":"2.0.0","install":"{ID}","stats":{{"projects":7,"tenants":3}}}}"#)
+    );
+    assert_eq!(
+        payload::<Ping>(&v("2.0.0"), id, Consent::Updates, || panic!("not opted in")).unwrap(),
+        format!(r#"{{"product":"2.0.0","install":"{ID}","stats":null}}"#)
+    );
+    assert_eq!(
+        payload::<Ping>(&v("2.0.0"), id, Consent::Off, || panic!("off")),
+        None
+    );
+    // What the client builds, the product's own decoder accepts at that version.
+    let body = payload::<Ping>(&v("2.0.0"), id, Consent::UpdatesAndUsage, stats).unwrap();
+    let decoded = Ping::decode_self_versioned(body.as_bytes(), &Default::default()).unwrap();
+    assert_eq!(decoded.version(), &v("2.0.0"));
+}
+
+#[test]
+fn the_preview_is_exactly_the_body_sent() {
+    let fake = fake_collector(vec![Answer::Status(201)]);
+    let dir = tempfile::tempdir().unwrap();
+    consent(dir.path(), Consent::UpdatesAndUsage, 1);
+    let mut s = settings(&fake.endpoint, dir.path());
+    s.preview = true;
+    let previewer = Reporter::<Ping>::new(s.clone(), stats);
+    let preview = previewer.preview().unwrap().expect("consent is on");
+    assert_eq!(
+        previewer.check_once(),
+        CheckOutcome::Previewed(preview.clone())
+    );
+    assert_eq!(
+        fake.requests.load(Ordering::SeqCst),
+        0,
+        "a preview sends nothing"
+    );
+
+    s.preview = false;
+    let sent = Reporter::<Ping>::new(s, stats).check_once();
+    assert!(
+        matches!(sent, CheckOutcome::Sent(SendOutcome::Accepted { .. })),
+        "{sent:?}"
+    );
+    let seen = fake.seen.lock().unwrap();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0].1, preview);
+    assert!(preview.contains("\"tenants\":3"), "{preview}");
+}
+
+#[test]
+fn retries_on_5xx_408_and_429_with_the_same_document_id_and_doubling_waits() {
+    let fake = fake_collector(vec![
+        Answer::Status(503),
+        Answer::Status(408),
+        Answer::Status(429),
+        Answer::Status(500),
+        Answer::Status(201),
+    ]);
+    let retry = Retry {
+        timeout: Duration::from_secs(2),
+        max_attempts: 5,
+        initial_backoff: Duration::from_millis(100),
+        max_backoff: Duration::from_millis(500),
+    };
     let doc = uuid::Uuid::new_v4();
-    let outcome = client::send(
-        &endpoint,
-        "update-check",
+    let mut waits = Vec::new();
+    let outcome = client::send_with(
+        &fake.endpoint,
+        "ping",
         &v("3.2.0"),
         doc,
         "{}",
-        &fast_retry(5),
+        &retry,
+        &mut |d| waits.push(d),
     );
     assert_eq!(
         outcome,
         SendOutcome::Accepted {
             status: 201,
-            attempts: 4
+            attempts: 5
         }
     );
-    assert_eq!(requests.load(Ordering::SeqCst), 4);
-    let expected = format!("POST /submit/update-check/3.2.0/{doc} HTTP/1.1");
-    assert_eq!(*lines.lock().unwrap(), vec![expected; 4]);
+    let expected = format!("POST /submit/ping/3.2.0/{doc} HTTP/1.1");
+    let lines: Vec<_> = fake
+        .seen
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|(l, _)| l.clone())
+        .collect();
+    assert_eq!(lines, vec![expected; 5]);
+    // 100, 200, 400, then 500 (the cap) ms, each ± 25 %, never over the cap.
+    let bounds = [(75, 125), (150, 250), (300, 500), (375, 500)];
+    assert_eq!(waits.len(), bounds.len(), "{waits:?}");
+    for (wait, (low, high)) in waits.iter().zip(bounds) {
+        assert!(
+            *wait >= Duration::from_millis(low) && *wait <= Duration::from_millis(high),
+            "{waits:?}"
+        );
+    }
+}
+
+#[test]
+fn the_backoff_doubles_up_to_the_cap() {
+    let retry = Retry::default();
+    let secs: Vec<u64> = (1..=8).map(|n| retry.backoff(n).as_secs()).collect();
+    assert_eq!(secs, [2, 4, 8, 16, 32, 60, 60, 60]);
+    assert_eq!(retry.backoff(0), Duration::from_secs(2));
+    // No overflow, however many attempts.
+    assert_eq!(retry.backoff(33), Duration::from_secs(60));
+    assert_eq!(retry.backoff(u32::MAX), Duration::from_secs(60));
+    let uncapped = Retry {
+        initial_backoff: Duration::from_millis(3),
+        max_backoff: Duration::MAX,
+        ..Retry::default()
+    };
+    for n in 1..20 {
+        assert_eq!(uncapped.backoff(n + 1), uncapped.backoff(n) * 2, "at {n}");
+    }
+}
+
+#[test]
+fn the_jitter_spreads_a_quarter_each_way_and_never_passes_the_cap() {
+    let retry = Retry::default();
+    let ms = |d: Duration| d.as_millis();
+    // Below the cap: 8 s ± 2 s, the whole range reachable.
+    assert_eq!(ms(retry.wait(3, None, 0.0)), 6_000);
+    assert_eq!(ms(retry.wait(3, None, 0.5)), 8_000);
+    assert_eq!(ms(retry.wait(3, None, 1.0)), 10_000);
+    // At the cap (60 s): 45 s to 60 s, never more.
+    assert_eq!(ms(retry.wait(6, None, 0.0)), 45_000);
+    assert_eq!(ms(retry.wait(6, None, 1.0)), 60_000);
+    // Out-of-range randomness is clamped.
+    assert_eq!(ms(retry.wait(3, None, -1.0)), 6_000);
+    assert_eq!(ms(retry.wait(3, None, 7.0)), 10_000);
+    for i in 0..=100 {
+        let r = f64::from(i) / 100.0;
+        for n in 1..=8 {
+            let (wait, backoff) = (retry.wait(n, None, r), retry.backoff(n));
+            assert!(
+                wait >= backoff * 3 / 4 && wait <= backoff * 5 / 4,
+                "{n} {r}"
+            );
+            assert!(wait <= retry.max_backoff);
+        }
+    }
+}
+
+#[test]
+fn retry_after_is_a_floor_on_the_wait_capped_by_the_longest_wait() {
+    let retry = Retry::default();
+    let s = Duration::from_secs;
+    assert_eq!(
+        retry.wait(1, Some(s(30)), 0.5),
+        s(30),
+        "longer than the backoff: honoured"
+    );
+    assert_eq!(
+        retry.wait(4, Some(s(1)), 0.5),
+        s(16),
+        "shorter: the backoff stands"
+    );
+    assert_eq!(retry.wait(1, Some(s(3600)), 0.5), s(60), "capped");
+    assert_eq!(retry.wait(1, Some(Duration::MAX), 0.0), s(60), "capped");
+}
+
+#[test]
+fn retry_after_on_429_and_503_is_honoured_and_capped() {
+    let retry = Retry {
+        timeout: Duration::from_secs(2),
+        max_attempts: 2,
+        initial_backoff: Duration::from_millis(20),
+        max_backoff: Duration::from_secs(90),
+    };
+    let with = |status, value: &str| Answer::With(status, format!("Retry-After: {value}\r\n"));
+    let date = |ahead| httpdate::fmt_http_date(std::time::SystemTime::now() + ahead);
+    let cases = [
+        (with(429, "3"), 3_000, 3_000),
+        (with(503, "45"), 45_000, 45_000),
+        (with(429, "86400"), 90_000, 90_000),
+        (with(429, &date(Duration::from_secs(30))), 28_000, 30_000),
+        // Not a 429 or 503, or no usable value: the backoff (20 ms ± 25 %).
+        (with(500, "30"), 15, 25),
+        (with(429, "soon"), 15, 25),
+        (Answer::Status(429), 15, 25),
+    ];
+    for (answer, low, high) in cases {
+        let fake = fake_collector(vec![answer.clone(), Answer::Status(201)]);
+        let (outcome, waits) = send_recording(&fake.endpoint, &retry);
+        assert_eq!(
+            outcome,
+            SendOutcome::Accepted {
+                status: 201,
+                attempts: 2
+            },
+            "{answer:?}"
+        );
+        assert_eq!(waits.len(), 1, "{answer:?}");
+        let wait = waits[0];
+        assert!(
+            wait >= Duration::from_millis(low) && wait <= Duration::from_millis(high),
+            "{answer:?}: {wait:?}"
+        );
+    }
+}
+
+#[test]
+fn send_sleeps_for_retry_after() {
+    let fake = fake_collector(vec![
+        Answer::With(429, "Retry-After: 1\r\n".into()),
+        Answer::Status(201),
+    ]);
+    let started = Instant::now();
+    let outcome = client::send(
+        &fake.endpoint,
+        "ping",
+        &v("3.2.0"),
+        uuid::Uuid::new_v4(),
+        "{}",
+        &Retry {
+            max_backoff: Duration::from_secs(5),
+            ..fast_retry(2)
+        },
+    );
+    let elapsed = started.elapsed();
+    assert!(
+        matches!(outcome, SendOutcome::Accepted { attempts: 2, .. }),
+        "{outcome:?}"
+    );
+    assert!(
+        elapsed >= Duration::from_secs(1) && elapsed < Duration::from_secs(4),
+        "{elapsed:?}"
+    );
 }
 
 #[test]
 fn a_4xx_is_dropped_without_retry() {
-    let (endpoint, requests) = fake_collector(vec![Some(400), Some(201)]);
-    let outcome = client::send(
+    let fake = fake_collector(vec![Answer::Status(400), Answer::Status(201)]);
+    let (outcome, waits) = send_recording(&fake.endpoint, &fast_retry(5));
+    assert_eq!(outcome, SendOutcome::Dropped { status: 400 });
+    assert!(waits.is_empty());
+    std::thread::sleep(Duration::from_millis(100));
+    assert_eq!(fake.requests.load(Ordering::SeqCst), 1);
+}
+
+#[test]
+fn a_redirect_is_never_followed_nor_retried_nor_reported_as_sent() {
+    for status in [301, 302, 303, 307, 308] {
+        // To the same host: a second request there would be answered 200.
+        let fake = fake_collector(vec![
+            Answer::With(status, "Location: /elsewhere\r\n".into()),
+            Answer::Status(200),
+        ]);
+        let (outcome, waits) = send_recording(&fake.endpoint, &fast_retry(3));
+        assert_eq!(
+            outcome,
+            SendOutcome::Redirected {
+                status,
+                location: Some("/elsewhere".into())
+            }
+        );
+        assert!(waits.is_empty(), "not retried");
+        std::thread::sleep(Duration::from_millis(50));
+        assert_eq!(fake.requests.load(Ordering::SeqCst), 1, "{status}");
+    }
+
+    // To another server: it never sees a connection.
+    let other = TcpListener::bind("127.0.0.1:0").unwrap();
+    other.set_nonblocking(true).unwrap();
+    let location = format!("http://{}/submit/ping/3.2.0/x", other.local_addr().unwrap());
+    let fake = fake_collector(vec![Answer::With(302, format!("Location: {location}\r\n"))]);
+    let dir = tempfile::tempdir().unwrap();
+    consent(dir.path(), Consent::UpdatesAndUsage, 1);
+    let mut s = settings(&fake.endpoint, dir.path());
+    s.retry = fast_retry(3);
+    let outcome = Reporter::<Ping>::new(s, stats).check_once();
+    assert_eq!(
+        outcome,
+        CheckOutcome::Sent(SendOutcome::Redirected {
+            status: 302,
+            location: Some(location)
+        })
+    );
+    std::thread::sleep(Duration::from_millis(100));
+    assert_no_connection(&other, "the redirect's target was contacted");
+    assert_eq!(fake.requests.load(Ordering::SeqCst), 1);
+}
+
+#[test]
+fn a_refused_connection_is_retried_until_a_collector_appears() {
+    let port = free_port();
+    let endpoint = format!("http://127.0.0.1:{port}");
+    let mut fake = None;
+    let mut waits = Vec::new();
+    let outcome = client::send_with(
         &endpoint,
-        "update-check",
+        "ping",
         &v("3.2.0"),
         uuid::Uuid::new_v4(),
         "{}",
-        &fast_retry(5),
+        &fast_retry(4),
+        // The collector comes back during the second wait.
+        &mut |d| {
+            waits.push(d);
+            if waits.len() == 2 {
+                fake = Some(serve(
+                    TcpListener::bind(("127.0.0.1", port)).unwrap(),
+                    vec![Answer::Status(201)],
+                ));
+            }
+        },
     );
-    assert_eq!(outcome, SendOutcome::Dropped { status: 400 });
-    std::thread::sleep(Duration::from_millis(100));
-    assert_eq!(requests.load(Ordering::SeqCst), 1);
+    assert_eq!(
+        outcome,
+        SendOutcome::Accepted {
+            status: 201,
+            attempts: 3
+        }
+    );
+    assert_eq!(waits.len(), 2);
+    assert_eq!(fake.unwrap().requests.load(Ordering::SeqCst), 1);
+}
+
+#[test]
+fn with_no_collector_at_all_it_gives_up_after_every_attempt() {
+    let endpoint = format!("http://127.0.0.1:{}", free_port());
+    let (outcome, waits) = send_recording(&endpoint, &fast_retry(3));
+    assert!(
+        matches!(&outcome, SendOutcome::GaveUp { attempts: 3, error } if error.contains("Connection refused")),
+        "{outcome:?}"
+    );
+    assert_eq!(waits.len(), 2);
+}
+
+#[test]
+fn a_connection_closed_without_an_answer_is_retried() {
+    let fake = fake_collector(vec![Answer::Close, Answer::Status(201)]);
+    let (outcome, waits) = send_recording(&fake.endpoint, &fast_retry(3));
+    assert_eq!(
+        outcome,
+        SendOutcome::Accepted {
+            status: 201,
+            attempts: 2
+        }
+    );
+    assert_eq!(waits.len(), 1);
 }
 
 #[test]
 fn a_collector_that_never_answers_times_out_retries_and_gives_up_in_bounded_time() {
-    let (endpoint, requests) = fake_collector(vec![None, None, None]);
+    let fake = fake_collector(vec![Answer::Silent, Answer::Silent, Answer::Silent]);
     let started = Instant::now();
-    let outcome = client::send(
-        &endpoint,
-        "update-check",
-        &v("3.2.0"),
-        uuid::Uuid::new_v4(),
-        "{}",
-        &fast_retry(3),
-    );
+    let (outcome, waits) = send_recording(&fake.endpoint, &fast_retry(3));
     let elapsed = started.elapsed();
     assert!(
         matches!(&outcome, SendOutcome::GaveUp { attempts: 3, error } if error.contains("timeout")),
         "{outcome:?}"
     );
-    assert_eq!(requests.load(Ordering::SeqCst), 3);
-    // 3 × 500 ms timeouts + backoff (20 ms, 40 ms, ± jitter): well under 5 s.
+    assert_eq!(fake.requests.load(Ordering::SeqCst), 3);
+    assert_eq!(waits.len(), 2);
+    // 3 × 500 ms timeouts: well under 5 s.
     assert!(
         elapsed >= Duration::from_millis(1500) && elapsed < Duration::from_secs(5),
         "{elapsed:?}"
@@ -316,103 +738,25 @@ fn a_collector_that_never_answers_times_out_retries_and_gives_up_in_bounded_time
 }
 
 #[test]
-fn no_collector_is_not_a_crash() {
-    // A port nobody listens on.
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let outcome = client::send(
-        &format!("http://127.0.0.1:{port}"),
-        "update-check",
-        &v("3.2.0"),
-        uuid::Uuid::new_v4(),
-        "{}",
-        &fast_retry(3),
-    );
-    assert!(
-        matches!(outcome, SendOutcome::GaveUp { attempts: 1, .. }),
-        "{outcome:?}"
-    );
-}
-
-#[test]
 fn the_background_reporter_checks_on_start_and_stops() {
-    let (endpoint, requests) = fake_collector(vec![Some(201), Some(201), Some(201)]);
+    let fake = fake_collector(vec![Answer::Status(201); 3]);
     let dir = tempfile::tempdir().unwrap();
     consent(dir.path(), Consent::UpdatesAndUsage, 1);
-    let mut s = settings(&endpoint, dir.path());
+    let mut s = settings(&fake.endpoint, dir.path());
     s.interval = Duration::from_millis(200);
     s.jitter = Duration::from_millis(50);
-    let handle = Reporter::new(s, schema::sample_statistics).spawn();
+    let handle = Reporter::<Ping>::new(s, stats).spawn();
     let started = Instant::now();
-    while requests.load(Ordering::SeqCst) < 2 && started.elapsed() < Duration::from_secs(5) {
+    while fake.requests.load(Ordering::SeqCst) < 2 && started.elapsed() < Duration::from_secs(5) {
         std::thread::sleep(Duration::from_millis(10));
     }
     handle.stop();
-    let seen = requests.load(Ordering::SeqCst);
+    let seen = fake.requests.load(Ordering::SeqCst);
     assert!(seen >= 2, "{seen}");
     std::thread::sleep(Duration::from_millis(400));
-    assert_eq!(requests.load(Ordering::SeqCst), seen, "no check after stop");
-}
-
-#[test]
-fn preview_prints_exactly_the_payload_and_sends_nothing() {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.set_nonblocking(true).unwrap();
-    let endpoint = format!("http://{}", listener.local_addr().unwrap());
-    let dir = tempfile::tempdir().unwrap();
-    consent(dir.path(), Consent::UpdatesAndUsage, 1);
-    let bin = env!("CARGO_BIN_EXE_update-check");
-    let run = |args: &[&str], env: &[(&str, &str)]| {
-        let mut cmd = std::process::Command::new(bin);
-        cmd.args([
-            "--endpoint",
-            &endpoint,
-            "--product-version",
-            "3.12.0",
-            "--data-dir",
-        ])
-        .arg(dir.path())
-        .args(args)
-        .env_remove("DO_NOT_TRACK")
-        .env_remove("UPDATE_CHECK_PREVIEW");
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
-        let out = cmd.output().unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
-    };
-    let preview = run(&["preview"], &[]);
-    let by_env = run(&["send"], &[("UPDATE_CHECK_PREVIEW", "1")]);
-    assert_eq!(preview, by_env);
-
-    let id: InstallationId = std::fs::read_to_string(dir.path().join("installation-id"))
-        .unwrap()
-        .trim()
-        .parse()
-        .unwrap();
-    let version = v("3.12.0");
-    let expected = payload(
-        &version,
-        id,
-        Consent::UpdatesAndUsage,
-        schema::sample_statistics,
-    )
-    .unwrap();
-    assert_eq!(preview, format!("{expected}\n"));
     assert_eq!(
-        listener.accept().map(|_| ()).unwrap_err().kind(),
-        std::io::ErrorKind::WouldBlock,
-        "a preview sends nothing"
+        fake.requests.load(Ordering::SeqCst),
+        seen,
+        "no check after stop"
     );
-
-    // DO_NOT_TRACK=1 wins over the stored consent: nothing to preview.
-    assert_eq!(run(&["preview"], &[("DO_NOT_TRACK", "1")]), "");
 }

@@ -47,7 +47,7 @@ fn main() {
         .expect("a runtime");
     let version = Version::parse("2018.2.2").unwrap();
     let id = "0f8fad5b-d9cb-469f-a165-70867728950e".parse().unwrap();
-    let body: Arc<str> = client::payload(
+    let body: Arc<str> = client::payload::<schema::UpdateCheck>(
         &version,
         id,
         Consent::UpdatesAndUsage,

@@ -14,7 +14,7 @@ use serde_json::Value;
 fn body_at(version: &str) -> String {
     let version = Version::parse(version).unwrap();
     let id = "0f8fad5b-d9cb-469f-a165-70867728950e".parse().unwrap();
-    client::payload(
+    client::payload::<schema::UpdateCheck>(
         &version,
         id,
         Consent::UpdatesAndUsage,

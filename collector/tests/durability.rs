@@ -43,7 +43,7 @@ fn start(database_url: &str) -> (Child, String) {
 /// The update check `version` sends, opted in, with the reference sample.
 fn sample_body(version: &Version) -> String {
     let id = "0f8fad5b-d9cb-469f-a165-70867728950e".parse().unwrap();
-    client::payload(
+    client::payload::<schema::UpdateCheck>(
         version,
         id,
         Consent::UpdatesAndUsage,

@@ -58,7 +58,7 @@ fn round_trip(server: &Server) {
     let id = "0f8fad5b-d9cb-469f-a165-70867728950e".parse().unwrap();
     let mut sent = Vec::new();
     for version in versions() {
-        let body = client::payload(
+        let body = client::payload::<schema::UpdateCheck>(
             &version,
             id,
             Consent::UpdatesAndUsage,
@@ -99,7 +99,7 @@ fn round_trip(server: &Server) {
     }
     // An installation that only checks for updates: its statistics are NULL, not zero.
     let updates_only = Version::parse("2018.2.2").unwrap();
-    let body = client::payload(&updates_only, id, Consent::Updates, || {
+    let body = client::payload::<schema::UpdateCheck>(&updates_only, id, Consent::Updates, || {
         panic!("statistics gathered without consent")
     })
     .unwrap();

@@ -26,6 +26,24 @@ pub struct UpdateCheck {
     pub usage_statistics: Option<UsageStatistics>,
 }
 
+/// What the update-check client sends: this envelope, with the statistics only when the user
+/// opted in to them.
+impl client::Envelope for UpdateCheck {
+    type Statistics = UsageStatistics;
+
+    fn new(
+        version: Version,
+        installation_id: InstallationId,
+        usage_statistics: Option<UsageStatistics>,
+    ) -> Self {
+        UpdateCheck {
+            version,
+            installation_id,
+            usage_statistics,
+        }
+    }
+}
+
 /// Aggregate usage statistics: counts of items, never their names, descriptions or URIs.
 #[derive(Metrics)]
 #[metrics(name = "usage-statistics", rename_all = "camelCase")]
