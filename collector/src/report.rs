@@ -104,7 +104,9 @@ pub struct PayloadReport {
     pub rejected: Vec<RejectedCount>,
 }
 
-/// Installations at one version.
+/// Installations at one version. In a report with small groups hidden
+/// ([`Report::hide_small_groups`]), the figures of a version with fewer than k
+/// installations are `None`.
 #[derive(Clone, Debug, Serialize)]
 pub struct VersionRow {
     /// The version (normalized: no build metadata).
@@ -112,13 +114,13 @@ pub struct VersionRow {
     /// Its release line, `major.minor`.
     pub release_line: String,
     /// Installations whose newest version in the window it is.
-    pub installations: u64,
+    pub installations: Option<u64>,
     /// Their share of the active installations.
-    pub share: f64,
+    pub share: Option<f64>,
     /// The first day (UTC) a submission of this version arrived in the window.
-    pub first_seen: String,
+    pub first_seen: Option<String>,
     /// The last day (UTC) one arrived in the window.
-    pub last_seen: String,
+    pub last_seen: Option<String>,
 }
 
 /// Installations on one release line.
@@ -127,9 +129,9 @@ pub struct LineRow {
     /// `major.minor`.
     pub release_line: String,
     /// Installations.
-    pub installations: u64,
+    pub installations: Option<u64>,
     /// Share of the active installations.
-    pub share: f64,
+    pub share: Option<f64>,
 }
 
 /// One calendar week of the trend.
@@ -138,9 +140,28 @@ pub struct WeekRow {
     /// Its Monday (UTC), `YYYY-MM-DD`.
     pub week: String,
     /// Installations active that week.
-    pub installations: u64,
-    /// Per release line, each installation at the newest version it reported that week.
+    pub installations: Option<u64>,
+    /// Per release line, each installation at the newest version it reported that week
+    /// (lines with fewer than k installations left out when small groups are hidden).
     pub release_lines: BTreeMap<String, u64>,
+    /// How many release lines were left out as small groups.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub hidden_lines: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+/// One bucket of a histogram: installations whose value is in `from..=to`.
+#[derive(Clone, Debug, Serialize)]
+pub struct Bucket {
+    /// The smallest value of the bucket.
+    pub from: f64,
+    /// The largest value of the bucket.
+    pub to: f64,
+    /// Installations (`None` when fewer than k and small groups are hidden).
+    pub installations: Option<u64>,
 }
 
 /// The distribution of one leaf metric.
@@ -159,10 +180,15 @@ pub struct MetricRow {
     /// Installations whose latest report could carry it (its version has it, and for a
     /// nested metric, the payload sent the object it is in).
     pub applicable: u64,
-    /// Installations whose latest report carries it.
-    pub reported: u64,
+    /// Installations whose latest report carries it (`None` when fewer than k and small
+    /// groups are hidden).
+    pub reported: Option<u64>,
     /// The distribution.
     pub stats: Stats,
+    /// For counts and percentages: installations per bucket, on a log scale for counts
+    /// (0, 1, 2-3, 4-7, ...), by tens for percentages.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub histogram: Vec<Bucket>,
 }
 
 /// A distribution, by kind of metric.
@@ -171,16 +197,17 @@ pub struct MetricRow {
 pub enum Stats {
     /// A count, size or duration (nearest-rank percentiles).
     Count {
-        /// The smallest value.
-        min: u64,
+        /// The smallest value (`None` when small groups are hidden: it is one
+        /// installation's own figure).
+        min: Option<u64>,
         /// The median.
         p50: u64,
         /// The 90th percentile.
         p90: u64,
         /// The 99th percentile.
         p99: u64,
-        /// The largest value.
-        max: u64,
+        /// The largest value (`None` when small groups are hidden).
+        max: Option<u64>,
         /// The sum.
         total: u128,
     },
@@ -200,16 +227,16 @@ pub enum Stats {
     },
     /// A percentage (nearest-rank percentiles).
     Percent {
-        /// The smallest value.
-        min: f64,
+        /// The smallest value (`None` when small groups are hidden).
+        min: Option<f64>,
         /// The median.
         p50: f64,
         /// The 90th percentile.
         p90: f64,
         /// The 99th percentile.
         p99: f64,
-        /// The largest value.
-        max: f64,
+        /// The largest value (`None` when small groups are hidden).
+        max: Option<f64>,
     },
     /// A closed enum: the share of each value.
     Values {
@@ -218,6 +245,8 @@ pub enum Stats {
     },
     /// Nothing reported, or values that have no distribution (digests).
     None,
+    /// Fewer than k installations reported it: nothing is shown.
+    Hidden,
 }
 
 /// Rejected submissions of one claimed version that broke one rule.
@@ -338,30 +367,29 @@ impl Store {
                 |(version, major, minor, count, first_seen, last_seen)| VersionRow {
                     version,
                     release_line: format!("{major}.{minor}"),
-                    installations: count as u64,
-                    share: share(count as u64, installations),
-                    first_seen,
-                    last_seen,
+                    installations: Some(count as u64),
+                    share: Some(share(count as u64, installations)),
+                    first_seen: Some(first_seen),
+                    last_seen: Some(last_seen),
                 },
             )
             .collect();
-        let mut release_lines: Vec<LineRow> = Vec::new();
+        let mut lines: Vec<(String, u64)> = Vec::new();
         for row in &versions {
-            match release_lines
-                .iter_mut()
-                .find(|l| l.release_line == row.release_line)
-            {
-                Some(line) => line.installations += row.installations,
-                None => release_lines.push(LineRow {
-                    release_line: row.release_line.clone(),
-                    installations: row.installations,
-                    share: 0.0,
-                }),
+            let count = row.installations.unwrap_or(0);
+            match lines.iter_mut().find(|(line, _)| *line == row.release_line) {
+                Some((_, n)) => *n += count,
+                None => lines.push((row.release_line.clone(), count)),
             }
         }
-        for line in &mut release_lines {
-            line.share = share(line.installations, installations);
-        }
+        let release_lines = lines
+            .into_iter()
+            .map(|(release_line, n)| LineRow {
+                release_line,
+                installations: Some(n),
+                share: Some(share(n, installations)),
+            })
+            .collect();
 
         let weekly = self.weekly(table, options).await?;
         let metrics = self.metrics(table, &since, &until).await?;
@@ -446,12 +474,13 @@ impl Store {
             if weeks.last().is_none_or(|w| w.week != week) {
                 weeks.push(WeekRow {
                     week,
-                    installations: 0,
+                    installations: Some(0),
                     release_lines: BTreeMap::new(),
+                    hidden_lines: 0,
                 });
             }
             let row = weeks.last_mut().expect("pushed above");
-            row.installations += count as u64;
+            *row.installations.get_or_insert(0) += count as u64;
             *row.release_lines
                 .entry(format!("{major}.{minor}"))
                 .or_default() += count as u64;
@@ -564,6 +593,7 @@ fn metric_row(
         .filter_map(|v| v[index].as_ref())
         .collect();
     let reported = values.len() as u64;
+    let mut histogram = Vec::new();
     let stats = if values.is_empty() {
         Stats::None
     } else {
@@ -584,12 +614,13 @@ fn metric_row(
                         total,
                     }
                 } else {
+                    histogram = log_histogram(&counts);
                     Stats::Count {
-                        min: counts[0],
+                        min: Some(counts[0]),
                         p50: percentile(&counts, 50),
                         p90: percentile(&counts, 90),
                         p99: percentile(&counts, 99),
-                        max: counts[counts.len() - 1],
+                        max: Some(counts[counts.len() - 1]),
                         total,
                     }
                 }
@@ -613,12 +644,26 @@ fn metric_row(
                     })
                     .collect();
                 numbers.sort_by(f64::total_cmp);
+                histogram = (0..10)
+                    .map(|tenth| {
+                        let (from, to) = (f64::from(tenth) * 10.0, f64::from(tenth) * 10.0 + 10.0);
+                        let n = numbers
+                            .iter()
+                            .filter(|&&x| x >= from && (x < to || (tenth == 9 && x <= to)))
+                            .count();
+                        Bucket {
+                            from,
+                            to,
+                            installations: Some(n as u64),
+                        }
+                    })
+                    .collect();
                 Stats::Percent {
-                    min: numbers[0],
+                    min: Some(numbers[0]),
                     p50: percentile(&numbers, 50),
                     p90: percentile(&numbers, 90),
                     p99: percentile(&numbers, 99),
-                    max: numbers[numbers.len() - 1],
+                    max: Some(numbers[numbers.len() - 1]),
                 }
             }
             Kind::Text if matches!(inner_shape(leaf.shape), Shape::Enum { .. }) => {
@@ -656,8 +701,107 @@ fn metric_row(
         since: leaf.availability.since().map(ToString::to_string),
         unit: leaf.shape.unit_in_words().unwrap_or_default(),
         applicable: applicable.len() as u64,
-        reported,
+        reported: Some(reported),
         stats,
+        histogram,
+    }
+}
+
+/// Installations per power-of-two bucket of sorted counts: 0, 1, 2-3, 4-7, ...
+fn log_histogram(sorted: &[u64]) -> Vec<Bucket> {
+    let Some(&max) = sorted.last() else {
+        return Vec::new();
+    };
+    let mut buckets = vec![Bucket {
+        from: 0.0,
+        to: 0.0,
+        installations: Some(sorted.iter().filter(|&&n| n == 0).count() as u64),
+    }];
+    for exponent in 0..64 {
+        let from = 1u64 << exponent;
+        if from > max {
+            break;
+        }
+        let to = if exponent == 63 {
+            u64::MAX
+        } else {
+            (from << 1) - 1
+        };
+        let n = sorted.iter().filter(|&&v| v >= from && v <= to).count() as u64;
+        buckets.push(Bucket {
+            from: from as f64,
+            to: to as f64,
+            installations: Some(n),
+        });
+    }
+    buckets
+}
+
+impl Report {
+    /// The report with every group of fewer than `k` installations hidden, so that one
+    /// installation's numbers cannot be read off it: small versions, release lines and
+    /// weekly cells, metrics and enum values reported by fewer than `k`, histogram
+    /// buckets under `k`, flags set (or not set) by fewer than `k`, and the extremes (min,
+    /// max) of every distribution, which are one installation's own figures. Percentiles
+    /// of `k` or more installations stay.
+    pub fn hide_small_groups(mut self, k: u64) -> Report {
+        let small = |n: Option<u64>| n.is_some_and(|n| n < k);
+        for payload in &mut self.payloads {
+            for row in &mut payload.versions {
+                if small(row.installations) {
+                    row.installations = None;
+                    row.share = None;
+                    row.first_seen = None;
+                    row.last_seen = None;
+                }
+            }
+            for line in &mut payload.release_lines {
+                if small(line.installations) {
+                    line.installations = None;
+                    line.share = None;
+                }
+            }
+            for week in &mut payload.weekly {
+                if small(week.installations) {
+                    week.installations = None;
+                }
+                let before = week.release_lines.len();
+                week.release_lines.retain(|_, n| *n >= k);
+                week.hidden_lines += before - week.release_lines.len();
+            }
+            for metric in &mut payload.metrics {
+                for bucket in &mut metric.histogram {
+                    if small(bucket.installations) {
+                        bucket.installations = None;
+                    }
+                }
+                if small(metric.reported) {
+                    metric.reported = None;
+                    metric.stats = Stats::Hidden;
+                    metric.histogram.clear();
+                    continue;
+                }
+                match &mut metric.stats {
+                    Stats::Count { min, max, .. } => {
+                        *min = None;
+                        *max = None;
+                    }
+                    Stats::Percent { min, max, .. } => {
+                        *min = None;
+                        *max = None;
+                    }
+                    Stats::Flag { yes, .. } => {
+                        let no = metric.reported.unwrap_or(0).saturating_sub(*yes);
+                        if *yes < k || no < k {
+                            metric.stats = Stats::Hidden;
+                        }
+                    }
+                    Stats::Values { values } => values.retain(|(_, n)| *n >= k),
+                    Stats::MapKey { .. } | Stats::None | Stats::Hidden => {}
+                }
+            }
+        }
+        self
     }
 }
 
@@ -725,19 +869,23 @@ pub fn render_text(report: &Report) -> String {
             "  {:<22} {:>13} {:>7}  {:<10} {:<10}",
             "version", who, "share", "first seen", "last seen"
         );
+        let hidden = || "<k".to_owned();
         for row in payload.versions.iter().take(12) {
             let _ = writeln!(
                 out,
                 "  {:<22} {:>13} {:>7}  {:<10} {:<10}",
                 cut(&row.version, 22),
-                row.installations,
-                percent(row.share),
-                row.first_seen,
-                row.last_seen
+                row.installations.map_or_else(hidden, |n| n.to_string()),
+                row.share.map_or_else(hidden, percent),
+                row.first_seen.clone().unwrap_or_default(),
+                row.last_seen.clone().unwrap_or_default()
             );
         }
         if payload.versions.len() > 12 {
-            let rest: u64 = payload.versions[12..].iter().map(|r| r.installations).sum();
+            let rest: u64 = payload.versions[12..]
+                .iter()
+                .filter_map(|r| r.installations)
+                .sum();
             let _ = writeln!(
                 out,
                 "  {:<22} {:>13} {:>7}",
@@ -749,7 +897,13 @@ pub fn render_text(report: &Report) -> String {
         let lines: Vec<String> = payload
             .release_lines
             .iter()
-            .map(|l| format!("{} {}", l.release_line, percent(l.share)))
+            .map(|l| {
+                format!(
+                    "{} {}",
+                    l.release_line,
+                    l.share.map_or_else(hidden, percent)
+                )
+            })
             .collect();
         let _ = writeln!(out, "  release lines: {}", cut(&lines.join(" · "), 100));
 
@@ -775,11 +929,12 @@ pub fn render_text(report: &Report) -> String {
             }
             let _ = writeln!(out, " {:>9}", "other");
             for week in &payload.weekly {
-                let _ = write!(out, "  {:<10} {:>8}", week.week, week.installations);
-                let mut other = week.installations;
+                let total = week.installations.unwrap_or(0);
+                let _ = write!(out, "  {:<10} {:>8}", week.week, total);
+                let mut other = total;
                 for line in &shown {
                     let n = week.release_lines.get(*line).copied().unwrap_or(0);
-                    other -= n;
+                    other = other.saturating_sub(n);
                     let _ = write!(out, " {n:>9}");
                 }
                 let _ = writeln!(out, " {other:>9}");
@@ -806,32 +961,35 @@ pub fn render_text(report: &Report) -> String {
                     ..
                 } => format!(
                     "min {} p50 {} p90 {} p99 {} max {}",
-                    compact(u128::from(*min)),
+                    min.map_or_else(hidden, |n| compact(u128::from(n))),
                     compact(u128::from(*p50)),
                     compact(u128::from(*p90)),
                     compact(u128::from(*p99)),
-                    compact(u128::from(*max))
+                    max.map_or_else(hidden, |n| compact(u128::from(n)))
                 ),
                 Stats::MapKey { share, total } => {
                     format!("{} have it, total {}", percent(*share), compact(*total))
                 }
                 Stats::Flag { share, .. } => format!("yes {}", percent(*share)),
-                Stats::Percent { p50, p90, max, .. } => {
-                    format!("p50 {p50:.1} p90 {p90:.1} max {max:.1}")
+                Stats::Percent { p50, p90, p99, .. } => {
+                    format!("p50 {p50:.1} p90 {p90:.1} p99 {p99:.1}")
                 }
                 Stats::Values { values } => values
                     .iter()
                     .take(3)
-                    .map(|(v, n)| format!("{v} {}", percent(share(*n, metric.reported))))
+                    .map(|(v, n)| {
+                        format!("{v} {}", percent(share(*n, metric.reported.unwrap_or(0))))
+                    })
                     .collect::<Vec<_>>()
                     .join(", "),
                 Stats::None => String::new(),
+                Stats::Hidden => "fewer than k installations".to_owned(),
             };
             let _ = writeln!(
                 out,
                 "  {:<42} {:>6}/{:<6} {:<40} {}",
                 cut(&metric.metric, 42),
-                metric.reported,
+                metric.reported.map_or_else(hidden, |n| n.to_string()),
                 metric.applicable,
                 cut(&figures, 40),
                 cut(&metric.description, 48)
@@ -868,6 +1026,28 @@ mod tests {
         assert_eq!(percentile(&[1u64, 2, 3], 50), 2);
         assert_eq!(percentile(&[1u64, 2], 50), 1);
         assert_eq!(percentile(&[1u64, 2, 3, 1000], 90), 1000);
+    }
+
+    #[test]
+    fn histograms_have_power_of_two_buckets_up_to_the_largest_count() {
+        let buckets = log_histogram(&[0, 1, 2, 3, 5, 900]);
+        let bounds: Vec<(f64, f64, Option<u64>)> = buckets
+            .iter()
+            .map(|b| (b.from, b.to, b.installations))
+            .collect();
+        assert_eq!(
+            bounds[..4],
+            [
+                (0.0, 0.0, Some(1)),
+                (1.0, 1.0, Some(1)),
+                (2.0, 3.0, Some(2)),
+                (4.0, 7.0, Some(1))
+            ]
+        );
+        assert_eq!(bounds.last(), Some(&(512.0, 1023.0, Some(1))));
+        let top = log_histogram(&[u64::MAX]);
+        assert_eq!(top.len(), 65);
+        assert_eq!(top[64].installations, Some(1));
     }
 
     #[test]
