@@ -34,7 +34,8 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Serve `POST /submit/{payload}/{version}/{document_id}` and `GET /health`.
+    /// Serve `POST /submit/{payload}/{version}/{document_id}` and `GET /health` publicly,
+    /// and the report page on the admin listener.
     Serve(Serve),
     /// Installations per version, the weekly trend, each metric's distribution across
     /// installations and the rejections, for a window (default: the last 7 days).
@@ -67,9 +68,20 @@ struct Serve {
     /// Log format.
     #[arg(long, env = "COLLECTOR_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     log_format: LogFormat,
-    /// Answer 2xx without decoding or storing (the load benchmark's baseline).
+        /// Answer 2xx without decoding or storing (the load benchmark's baseline).
     #[arg(long, env = "COLLECTOR_NOOP")]
     noop: bool,
+    /// Where the admin side (the report page, `/report.json`) listens: only operators reach
+    /// it. Anywhere but loopback, it needs --admin-token.
+    #[arg(long, env = "COLLECTOR_ADMIN_LISTEN", default_value = "127.0.0.1:9090")]
+    admin_listen: SocketAddr,
+    /// The token every admin request must carry (HTTP Basic password, or `Authorization:
+    /// Bearer`); required when --admin-listen is not loopback.
+    #[arg(long, env = "COLLECTOR_ADMIN_TOKEN", hide_env_values = true)]
+    admin_token: Option<String>,
+    /// Groups of fewer installations than this show no figures on the admin side.
+    #[arg(long, env = "COLLECTOR_MIN_GROUP_SIZE", default_value_t = crate::admin::DEFAULT_MIN_GROUP)]
+    min_group_size: u64,
 }
 
 #[derive(Parser, Debug)]
@@ -238,16 +250,49 @@ async fn run_serve(args: Serve, models: Vec<Model>) -> Result<(), String> {
         .limits(limits)
         .body_timeout(Duration::from(args.body_timeout))
         .router();
+        let admin = crate::admin::AdminConfig {
+        token: args.admin_token.clone(),
+        min_group: args.min_group_size,
+    };
+    admin.check(args.admin_listen)?;
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    // One shutdown signal for both listeners.
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        let _ = stop.send(true);
+    });
+    let until_stopped = |mut stopped: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = stopped.wait_for(|stop| *stop).await;
+    };
+    let admin_task = match &store {
+        Some(store) => {
+            let admin_listener = tokio::net::TcpListener::bind(args.admin_listen)
+                .await
+                .map_err(|e| format!("cannot listen on {} (--admin-listen): {e}", args.admin_listen))?;
+            let admin_addr = admin_listener.local_addr().map_err(|e| e.to_string())?;
+            tracing::info!(%admin_addr, token = admin.token.is_some(), "admin side listening");
+            let router = crate::admin::router(store.clone(), admin);
+            let task = tokio::spawn(serve(admin_listener, router, until_stopped(stopped.clone())));
+            Some((admin_addr, task))
+        }
+        None => None,
+    };
     tracing::info!(%addr, database = store.as_ref().map_or("none", Store::kind), "listening");
-    // One line on stdout for scripts and tests that start it on port 0.
+    // A line on stdout for scripts and tests that start it on port 0, then the admin one.
     println!("listening on http://{addr}");
-    serve(listener, app, shutdown_signal())
+    if let Some((admin_addr, _)) = &admin_task {
+        println!("admin on http://{admin_addr}");
+    }
+    serve(listener, app, until_stopped(stopped))
         .await
         .map_err(|e| e.to_string())?;
+    if let Some((_, task)) = admin_task {
+        let _ = task.await;
+    }
     if let Some(store) = store {
         store.close().await;
     }

@@ -14,6 +14,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod admin;
 pub mod cli;
 pub mod fleet;
 pub mod report;

@@ -169,8 +169,11 @@ pub struct Bucket {
 pub struct MetricRow {
     /// Its path (`usageStatistics.machines`).
     pub metric: String,
-    /// Its JSON pointer.
+        /// Its JSON pointer.
     pub pointer: String,
+    /// For one key of an enum-keyed map: the map (`usageStatistics.deploymentSteps`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub map: Option<String>,
     /// The first paragraph of its doc comment (for a map key: the map's and the key's).
     pub description: String,
     /// The version it was added in (`None`: sent from the start).
@@ -694,9 +697,12 @@ fn metric_row(
         }
         None => summary(leaf.description).to_owned(),
     };
-    MetricRow {
+        MetricRow {
         metric: leaf.label(),
         pointer: leaf.pointer.clone(),
+        map: leaf
+            .map_key
+            .map(|_| leaf.keys[..leaf.keys.len() - 1].join(".")),
         description,
         since: leaf.availability.since().map(ToString::to_string),
         unit: leaf.shape.unit_in_words().unwrap_or_default(),

@@ -22,6 +22,8 @@ fn start(database_url: &str) -> (Child, String) {
             "127.0.0.1:0",
             "--database-url",
             database_url,
+            "--admin-listen",
+            "127.0.0.1:0",
         ])
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())

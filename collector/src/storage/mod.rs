@@ -451,6 +451,50 @@ impl Store {
         })
     }
 
+        /// The newest rejections of `payload` at `claimed_version` that broke `rule`, received
+    /// in `window`: at most `limit`.
+    pub async fn rejected_examples(
+        &self,
+        payload: &str,
+        claimed_version: &str,
+        rule: &str,
+        window: crate::report::Window,
+        limit: i64,
+    ) -> Result<Vec<RejectedRow>, StoreError> {
+        let (since, until) = match self.dialect {
+            Dialect::Postgres => ("CAST($4 AS TIMESTAMPTZ)", "CAST($5 AS TIMESTAMPTZ)"),
+            Dialect::Sqlite => ("$4", "$5"),
+        };
+        let sql = format!(
+            "SELECT r.id, r.payload, r.claimed_version, r.document_id, r.body, r.violations, r.errors              FROM {REJECTED} AS r JOIN {REJECTED_RULES} AS rr ON rr.rejected_id = r.id              WHERE r.payload = $1 AND r.claimed_version = $2 AND rr.rule = $3              AND r.received_at >= {since} AND r.received_at < {until}              ORDER BY r.id DESC LIMIT $6"
+        );
+        on_pool!(&self.read, |pool| {
+            let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(payload)
+                .bind(claimed_version)
+                .bind(rule)
+                .bind(timestamp(window.since))
+                .bind(timestamp(window.until))
+                .bind(limit)
+                .fetch_all(pool)
+                .await?;
+            rows.iter()
+                .map(|r| {
+                    Ok(RejectedRow {
+                        payload: r.try_get(1)?,
+                        claimed_version: r.try_get(2)?,
+                        document_id: r.try_get(3)?,
+                        body: r.try_get(4)?,
+                        violations: r.try_get(5)?,
+                        errors: r.try_get(6)?,
+                        rules: vec![rule.to_owned()],
+                    })
+                })
+                .collect::<Result<Vec<_>, sqlx::Error>>()
+                .map_err(StoreError::from)
+        })
+    }
+
     /// Whether the database answers.
     pub async fn ping(&self) -> Result<(), StoreError> {
         on_pool!(&self.read, |pool| {
