@@ -68,7 +68,7 @@ struct Serve {
     /// Log format.
     #[arg(long, env = "COLLECTOR_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     log_format: LogFormat,
-        /// Answer 2xx without decoding or storing (the load benchmark's baseline).
+    /// Answer 2xx without decoding or storing (the load benchmark's baseline).
     #[arg(long, env = "COLLECTOR_NOOP")]
     noop: bool,
     /// Where the admin side (the report page, `/report.json`) listens: only operators reach
@@ -250,7 +250,7 @@ async fn run_serve(args: Serve, models: Vec<Model>) -> Result<(), String> {
         .limits(limits)
         .body_timeout(Duration::from(args.body_timeout))
         .router();
-        let admin = crate::admin::AdminConfig {
+    let admin = crate::admin::AdminConfig {
         token: args.admin_token.clone(),
         min_group: args.min_group_size,
     };
@@ -272,11 +272,20 @@ async fn run_serve(args: Serve, models: Vec<Model>) -> Result<(), String> {
         Some(store) => {
             let admin_listener = tokio::net::TcpListener::bind(args.admin_listen)
                 .await
-                .map_err(|e| format!("cannot listen on {} (--admin-listen): {e}", args.admin_listen))?;
+                .map_err(|e| {
+                    format!(
+                        "cannot listen on {} (--admin-listen): {e}",
+                        args.admin_listen
+                    )
+                })?;
             let admin_addr = admin_listener.local_addr().map_err(|e| e.to_string())?;
             tracing::info!(%admin_addr, token = admin.token.is_some(), "admin side listening");
             let router = crate::admin::router(store.clone(), admin);
-            let task = tokio::spawn(serve(admin_listener, router, until_stopped(stopped.clone())));
+            let task = tokio::spawn(serve(
+                admin_listener,
+                router,
+                until_stopped(stopped.clone()),
+            ));
             Some((admin_addr, task))
         }
         None => None,

@@ -169,7 +169,7 @@ pub struct Bucket {
 pub struct MetricRow {
     /// Its path (`usageStatistics.machines`).
     pub metric: String,
-        /// Its JSON pointer.
+    /// Its JSON pointer.
     pub pointer: String,
     /// For one key of an enum-keyed map: the map (`usageStatistics.deploymentSteps`).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -697,7 +697,7 @@ fn metric_row(
         }
         None => summary(leaf.description).to_owned(),
     };
-        MetricRow {
+    MetricRow {
         metric: leaf.label(),
         pointer: leaf.pointer.clone(),
         map: leaf

@@ -123,9 +123,9 @@ pub fn weekly(weeks: &[WeekRow]) -> String {
             if let Ok(drawn) = chart.draw_series(
                 AreaSeries::new(points, 0, colour.mix(0.85)).border_style(colour.stroke_width(1)),
             ) {
-                drawn
-                    .label(label)
-                    .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 10, y + 5)], colour.filled()));
+                drawn.label(label).legend(move |(x, y)| {
+                    Rectangle::new([(x, y - 5), (x + 10, y + 5)], colour.filled())
+                });
             }
         }
         let _ = chart
@@ -205,7 +205,10 @@ pub fn shares(keys: &[(String, f64)]) -> String {
             .light_line_style(WHITE.mix(0.0))
             .draw();
         let _ = chart.draw_series(keys.iter().enumerate().map(|(i, (_, share))| {
-            Rectangle::new([(0.0, i), (share * 100.0, i + 1)], PALETTE[2].mix(0.8).filled())
+            Rectangle::new(
+                [(0.0, i), (share * 100.0, i + 1)],
+                PALETTE[2].mix(0.8).filled(),
+            )
         }));
         let _ = root.present();
     }

@@ -86,7 +86,10 @@ pub fn router(store: Store, config: AdminConfig) -> Router {
         .route("/", get(report_page))
         .route("/report.json", get(report_json))
         .route("/rejected", get(rejected))
-        .layer(middleware::from_fn_with_state(Arc::clone(&admin), authorize))
+        .layer(middleware::from_fn_with_state(
+            Arc::clone(&admin),
+            authorize,
+        ))
         .with_state(admin)
 }
 
@@ -102,7 +105,10 @@ fn presented(headers: &HeaderMap) -> Option<String> {
         .decode(encoded.trim())
         .ok()?;
     let text = String::from_utf8(decoded).ok()?;
-    Some(text.split_once(':').map_or(text.clone(), |(_, password)| password.to_owned()))
+    Some(
+        text.split_once(':')
+            .map_or(text.clone(), |(_, password)| password.to_owned()),
+    )
 }
 
 async fn authorize(State(admin): State<Arc<Admin>>, request: Request, next: Next) -> Response {
@@ -132,12 +138,27 @@ struct WindowQuery {
     payload: Option<String>,
 }
 
-fn bad_request(message: String) -> Response {
-    (StatusCode::BAD_REQUEST, message).into_response()
+/// Why an admin request is not answered: a status and a message in words.
+struct Refusal {
+    status: StatusCode,
+    message: String,
+}
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        (self.status, self.message).into_response()
+    }
+}
+
+fn bad_request(message: String) -> Refusal {
+    Refusal {
+        status: StatusCode::BAD_REQUEST,
+        message,
+    }
 }
 
 impl Admin {
-    fn options(&self, query: &WindowQuery) -> Result<(u32, Options), Response> {
+    fn options(&self, query: &WindowQuery) -> Result<(u32, Options), Refusal> {
         let weeks = query.weeks.unwrap_or(1);
         if !WINDOWS.contains(&weeks) {
             return Err(bad_request(format!(
@@ -161,7 +182,7 @@ impl Admin {
         ))
     }
 
-    async fn report(&self, query: &WindowQuery) -> Result<(u32, crate::report::Report), Response> {
+    async fn report(&self, query: &WindowQuery) -> Result<(u32, crate::report::Report), Refusal> {
         let (weeks, options) = self.options(query)?;
         let _permit = self.busy.acquire().await.map_err(|_| unavailable())?;
         let report = self.store.report(&options).await.map_err(|e| {
@@ -172,28 +193,33 @@ impl Admin {
     }
 }
 
-fn unavailable() -> Response {
-    (
-        StatusCode::SERVICE_UNAVAILABLE,
-        "the database is unavailable; try again later\n",
-    )
-        .into_response()
+fn unavailable() -> Refusal {
+    Refusal {
+        status: StatusCode::SERVICE_UNAVAILABLE,
+        message: "the database is unavailable; try again later\n".to_owned(),
+    }
 }
 
-async fn report_page(State(admin): State<Arc<Admin>>, Query(query): Query<WindowQuery>) -> Response {
+async fn report_page(
+    State(admin): State<Arc<Admin>>,
+    Query(query): Query<WindowQuery>,
+) -> Response {
     match admin.report(&query).await {
         Ok((weeks, report)) => Html(
             page::render(&report, weeks, admin.min_group, query.payload.as_deref()).into_string(),
         )
         .into_response(),
-        Err(response) => response,
+        Err(refusal) => refusal.into_response(),
     }
 }
 
-async fn report_json(State(admin): State<Arc<Admin>>, Query(query): Query<WindowQuery>) -> Response {
+async fn report_json(
+    State(admin): State<Arc<Admin>>,
+    Query(query): Query<WindowQuery>,
+) -> Response {
     match admin.report(&query).await {
         Ok((_, report)) => axum::Json(report).into_response(),
-        Err(response) => response,
+        Err(refusal) => refusal.into_response(),
     }
 }
 
@@ -216,11 +242,17 @@ async fn rejected(State(admin): State<Arc<Admin>>, Query(query): Query<Examples>
     };
     let (_, options) = match admin.options(&window) {
         Ok(options) => options,
-        Err(response) => return response,
+        Err(refusal) => return refusal.into_response(),
     };
     let rows = admin
         .store
-        .rejected_examples(&query.payload, &query.version, &query.rule, options.window, EXAMPLES)
+        .rejected_examples(
+            &query.payload,
+            &query.version,
+            &query.rule,
+            options.window,
+            EXAMPLES,
+        )
         .await;
     match rows {
         Ok(mut rows) => {
@@ -233,7 +265,7 @@ async fn rejected(State(admin): State<Arc<Admin>>, Query(query): Query<Examples>
         }
         Err(e) => {
             tracing::error!(error = %e, "listing rejections failed");
-            unavailable()
+            unavailable().into_response()
         }
     }
 }

@@ -31,7 +31,7 @@ fn number(n: impl Into<u128>) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -91,7 +91,11 @@ pub fn render(report: &Report, weeks: u32, k: u64, payload: Option<&str>) -> Mar
 }
 
 fn payload_section(report: &PayloadReport, k: u64, weeks: u32) -> Markup {
-    let who = if report.per_installation { "installations" } else { "submissions" };
+    let who = if report.per_installation {
+        "installations"
+    } else {
+        "submissions"
+    };
     html! {
         section id=(format!("payload-{}", report.name)) data-payload=(report.name) {
             h2 { (report.name) }

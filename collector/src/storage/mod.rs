@@ -451,7 +451,7 @@ impl Store {
         })
     }
 
-        /// The newest rejections of `payload` at `claimed_version` that broke `rule`, received
+    /// The newest rejections of `payload` at `claimed_version` that broke `rule`, received
     /// in `window`: at most `limit`.
     pub async fn rejected_examples(
         &self,
