@@ -82,6 +82,40 @@ struct Serve {
     /// Groups of fewer installations than this show no figures on the admin side.
     #[arg(long, env = "COLLECTOR_MIN_GROUP_SIZE", default_value_t = crate::admin::DEFAULT_MIN_GROUP)]
     min_group_size: u64,
+    /// Submissions per minute from one source address (0: no limit); over it, 429 with
+    /// Retry-After, before the body is read.
+    #[arg(long, env = "COLLECTOR_RATE_PER_ADDRESS", default_value_t = 120)]
+    rate_per_address: u32,
+    /// The burst allowed per source address.
+    #[arg(long, env = "COLLECTOR_BURST_PER_ADDRESS", default_value_t = 60)]
+    burst_per_address: u32,
+    /// Submissions per hour of one installation id (0: no limit); over it, 429 with
+    /// Retry-After, before anything is stored.
+    #[arg(long, env = "COLLECTOR_RATE_PER_INSTALLATION", default_value_t = 12)]
+    rate_per_installation: u32,
+    /// The burst allowed per installation.
+    #[arg(long, env = "COLLECTOR_BURST_PER_INSTALLATION", default_value_t = 6)]
+    burst_per_installation: u32,
+    /// A load balancer (address or network, `10.0.0.0/8`) whose X-Forwarded-For gives the
+    /// client's address; repeatable, comma-separated in the variable. Without one, the
+    /// header is never believed.
+    #[arg(long, env = "COLLECTOR_TRUSTED_PROXIES", value_delimiter = ',')]
+    trusted_proxy: Vec<ipnet::IpNet>,
+    /// The most connections open at once (default: the open-file limit less 64).
+    #[arg(long, env = "COLLECTOR_MAX_CONNECTIONS")]
+    max_connections: Option<usize>,
+    /// The slowest a body may arrive, in bytes per second after 2 s (408 below it).
+    #[arg(long, env = "COLLECTOR_MIN_BODY_RATE", default_value_t = 1024)]
+    min_body_rate: u32,
+    /// The most violations answered and kept for one rejected body (the total is counted).
+    #[arg(long, env = "COLLECTOR_MAX_VIOLATIONS", default_value_t = 100)]
+    max_violations: usize,
+    /// The most rejected submissions kept (the oldest are dropped, and counted).
+    #[arg(long, env = "COLLECTOR_REJECTED_MAX_ROWS", default_value_t = 10_000)]
+    rejected_max_rows: u64,
+    /// How long rejected submissions are kept, e.g. `14days`.
+    #[arg(long, env = "COLLECTOR_REJECTED_MAX_AGE", default_value = "14days")]
+    rejected_max_age: humantime::Duration,
 }
 
 #[derive(Parser, Debug)]
@@ -237,7 +271,11 @@ async fn run_serve(args: Serve, models: Vec<Model>) -> Result<(), String> {
     let store = if args.noop {
         None
     } else {
-        let store = Store::connect(&args.database_url, &models)
+        let options = crate::StoreOptions {
+            rejected_rows: args.rejected_max_rows,
+            rejected_age: Duration::from(args.rejected_max_age),
+        };
+        let store = Store::connect_with(&args.database_url, &models, &options)
             .await
             .map_err(|e| format!("cannot open the database `{}`: {e}", args.database_url))?;
         Some(store)
@@ -246,10 +284,27 @@ async fn run_serve(args: Serve, models: Vec<Model>) -> Result<(), String> {
         max_bytes: args.max_body_bytes,
         ..Limits::default()
     };
+    let rates = crate::RateLimits {
+        per_address: crate::Rate::per_minute(args.rate_per_address, args.burst_per_address),
+        per_installation: crate::Rate::per_hour(
+            args.rate_per_installation,
+            args.burst_per_installation,
+        ),
+    };
     let app = Collector::new(models, store.clone())
         .limits(limits)
         .body_timeout(Duration::from(args.body_timeout))
+        .min_body_rate(args.min_body_rate)
+        .max_violations(args.max_violations)
+        .rate_limits(rates)
+        .trusted_proxies(crate::TrustedProxies::new(args.trusted_proxy.clone()))
         .router();
+    let serve_options = crate::ServeOptions {
+        max_connections: args
+            .max_connections
+            .unwrap_or_else(crate::server::default_max_connections),
+        ..crate::ServeOptions::default()
+    };
     let admin = crate::admin::AdminConfig {
         token: args.admin_token.clone(),
         min_group: args.min_group_size,
@@ -291,12 +346,15 @@ async fn run_serve(args: Serve, models: Vec<Model>) -> Result<(), String> {
         None => None,
     };
     tracing::info!(%addr, database = store.as_ref().map_or("none", Store::kind), "listening");
-    // A line on stdout for scripts and tests that start it on port 0, then the admin one.
-    println!("listening on http://{addr}");
+    // A line on stdout for scripts and tests that start it on port 0, then the admin one;
+    // a reader that stopped reading is no reason to stop serving.
+    let mut lines = format!("listening on http://{addr}\n");
     if let Some((admin_addr, _)) = &admin_task {
-        println!("admin on http://{admin_addr}");
+        lines.push_str(&format!("admin on http://{admin_addr}\n"));
     }
-    serve(listener, app, until_stopped(stopped))
+    let _ = print(&lines);
+    tracing::info!(max_connections = serve_options.max_connections, "serving");
+    crate::serve_with(listener, app, until_stopped(stopped), serve_options)
         .await
         .map_err(|e| e.to_string())?;
     if let Some((_, task)) = admin_task {

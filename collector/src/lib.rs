@@ -17,10 +17,17 @@
 pub mod admin;
 pub mod cli;
 pub mod fleet;
+pub mod guard;
 pub mod report;
-mod server;
+pub mod server;
 pub mod storage;
 
+pub use guard::{Rate, RateLimits, TrustedProxies};
 pub use metrics_core::{Limits, Violation, Violations};
-pub use server::{Collector, HEADER_READ_TIMEOUT, serve, serve_with, shutdown_signal};
-pub use storage::{Outcome, RejectedRow, Rejection, Store, StoreError, Stored, Submission};
+pub use server::{
+    Collector, HEADER_READ_TIMEOUT, ServeOptions, VIOLATIONS_TOTAL, serve, serve_with,
+    shutdown_signal,
+};
+pub use storage::{
+    Outcome, RejectedRow, Rejection, Store, StoreError, StoreOptions, Stored, Submission,
+};

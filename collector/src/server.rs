@@ -1,16 +1,22 @@
-//! The HTTP side: `POST /submit/{payload}/{claimed_version}/{document_id}`, `GET /health`,
-//! and serving with a graceful shutdown.
+//! The public HTTP side: `POST /submit/{payload}/{claimed_version}/{document_id}` and
+//! `GET /health`, and serving with a connection cap and a graceful shutdown. A submission
+//! is refused as early as it can be: by its path before the body is read, by its source
+//! address's rate limit before the body is read, by a body too slow or too large while it
+//! is read, by its installation's rate limit before it is stored.
 
 use std::collections::HashMap;
 use std::future::Future;
 use std::io::Read as _;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use axum::Extension;
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::extract::{ConnectInfo, Path, State};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use http_body_util::BodyExt as _;
@@ -18,6 +24,7 @@ use metrics_core::{Limits, Model, Version, Violation};
 use serde_json::json;
 use uuid::Uuid;
 
+use crate::guard::{Limiters, RateLimits, TrustedProxies, bounded};
 use crate::storage::{Outcome, Rejection, Store, StoreError, Submission};
 
 /// The collector: the models it accepts, where it stores them, and its limits.
@@ -28,6 +35,11 @@ pub struct Collector {
     decode_without_store: bool,
     limits: Limits,
     body_timeout: Duration,
+    min_body_rate: u32,
+    max_violations: usize,
+    limiters: Arc<Limiters>,
+    trusted: TrustedProxies,
+    checks: Arc<AtomicU64>,
 }
 
 impl Collector {
@@ -40,7 +52,41 @@ impl Collector {
             decode_without_store: false,
             limits: Limits::default(),
             body_timeout: Duration::from_secs(30),
+            min_body_rate: 1024,
+            max_violations: 100,
+            limiters: Arc::new(Limiters::new(RateLimits::default())),
+            trusted: TrustedProxies::default(),
+            checks: Arc::new(AtomicU64::new(0)),
         }
+    }
+
+    /// The rate limits per source address and per installation (default:
+    /// [`RateLimits::default`]).
+    pub fn rate_limits(mut self, limits: RateLimits) -> Self {
+        self.limiters = Arc::new(Limiters::new(limits));
+        self
+    }
+
+    /// The proxies whose `X-Forwarded-For` gives the client's address (default: none; the
+    /// header is then never believed).
+    pub fn trusted_proxies(mut self, proxies: TrustedProxies) -> Self {
+        self.trusted = proxies;
+        self
+    }
+
+    /// The slowest a body may arrive, in bytes per second on average after a 2 s grace
+    /// (default 1024): a client that dribbles its body is answered 408 long before the body
+    /// timeout, and cannot extend it by sending one byte at a time.
+    pub fn min_body_rate(mut self, bytes_per_second: u32) -> Self {
+        self.min_body_rate = bytes_per_second.max(1);
+        self
+    }
+
+    /// The most violations answered and kept for one rejected body (default 100; the total
+    /// is counted apart).
+    pub fn max_violations(mut self, max: usize) -> Self {
+        self.max_violations = max.max(1);
+        self
     }
 
     /// Decodes and answers (2xx or 400) without storing: for the load benchmark, which shows
@@ -77,39 +123,77 @@ impl Collector {
 }
 
 /// Serves `router` on `listener` until `shutdown` completes, then finishes the requests in
-/// flight before returning.
+/// flight before returning; with [`ServeOptions::default`].
 pub async fn serve(
     listener: tokio::net::TcpListener,
     router: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    serve_with(listener, router, shutdown, HEADER_READ_TIMEOUT).await
+    serve_with(listener, router, shutdown, ServeOptions::default()).await
 }
 
 /// How long a client may take to send its request line and headers (the body has its own
-/// timeout, [`Collector::body_timeout`]).
+/// deadline, [`Collector::body_timeout`] and [`Collector::min_body_rate`]).
 pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// [`serve`] with a given header read timeout: a client that dribbles its headers is
-/// disconnected after `header_timeout`, so that slow clients cannot hold connections open.
-/// On `shutdown`, stops accepting and waits for the requests in flight (up to 30 s).
+/// How connections are served.
+#[derive(Clone, Copy, Debug)]
+pub struct ServeOptions {
+    /// A client that takes longer to send its request line and headers is disconnected.
+    pub header_timeout: Duration,
+    /// The most connections open at once; more wait in the listen backlog until one closes
+    /// (so that the process never runs out of file descriptors).
+    pub max_connections: usize,
+}
+
+/// File descriptors kept for everything but client connections: the database, log files,
+/// the admin listener.
+const DESCRIPTOR_MARGIN: u64 = 64;
+
+impl Default for ServeOptions {
+    /// A 10 s header timeout; connections up to the process's file descriptor limit less
+    /// 64 (at least 16).
+    fn default() -> Self {
+        ServeOptions {
+            header_timeout: HEADER_READ_TIMEOUT,
+            max_connections: default_max_connections(),
+        }
+    }
+}
+
+/// The soft limit on open files, less a margin for everything else.
+pub fn default_max_connections() -> usize {
+    let soft = rlimit::getrlimit(rlimit::Resource::NOFILE).map_or(1024, |(soft, _)| soft);
+    soft.saturating_sub(DESCRIPTOR_MARGIN).clamp(16, 1 << 20) as usize
+}
+
+/// [`serve`] with `options`: a client that dribbles its headers is disconnected after the
+/// header timeout, and at most `max_connections` are open at once. Each request carries
+/// its peer's address (`ConnectInfo<SocketAddr>`). On `shutdown`, stops accepting and
+/// waits for the requests in flight (up to 30 s).
 pub async fn serve_with(
     listener: tokio::net::TcpListener,
     router: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
-    header_timeout: Duration,
+    options: ServeOptions,
 ) -> std::io::Result<()> {
     use hyper_util::rt::{TokioIo, TokioTimer};
     use hyper_util::server::graceful::GracefulShutdown;
     use hyper_util::service::TowerToHyperService;
 
     let graceful = GracefulShutdown::new();
+    let slots = Arc::new(tokio::sync::Semaphore::new(options.max_connections.max(1)));
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
+        // At the cap, stop accepting until a connection closes.
+        let slot = tokio::select! {
+            slot = Arc::clone(&slots).acquire_owned() => slot.expect("the semaphore is never closed"),
+            () = &mut shutdown => break,
+        };
         tokio::select! {
             accepted = listener.accept() => {
-                let stream = match accepted {
-                    Ok((stream, _)) => stream,
+                let (stream, peer) = match accepted {
+                    Ok(accepted) => accepted,
                     Err(e) => {
                         // Out of file descriptors and the like: wait, do not spin or exit.
                         tracing::warn!(error = %e, "accept failed");
@@ -117,14 +201,19 @@ pub async fn serve_with(
                         continue;
                     }
                 };
-                let service = TowerToHyperService::new(router.clone());
+                let service = TowerToHyperService::new(
+                    router.clone().layer(Extension(ConnectInfo(peer))),
+                );
                 let mut builder = hyper::server::conn::http1::Builder::new();
-                builder.timer(TokioTimer::new()).header_read_timeout(header_timeout);
+                builder
+                    .timer(TokioTimer::new())
+                    .header_read_timeout(options.header_timeout);
                 let connection = graceful.watch(builder.serve_connection(TokioIo::new(stream), service));
                 tokio::spawn(async move {
                     if let Err(e) = connection.await {
                         tracing::debug!(error = %e, "connection ended with an error");
                     }
+                    drop(slot);
                 });
             }
             () = &mut shutdown => break,
@@ -170,11 +259,25 @@ fn error(status: StatusCode, message: impl Into<String>) -> Response {
 async fn submit(
     State(app): State<Arc<Collector>>,
     Path((payload, claimed, document_id)): Path<(String, String, String)>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
     let started = Instant::now();
-    let response = handle(&app, &payload, &claimed, &document_id, &headers, body).await;
+    let peer = peer.map_or(IpAddr::from([0, 0, 0, 0]), |Extension(ConnectInfo(a))| {
+        a.ip()
+    });
+    let client = app.trusted.client(peer, &headers);
+    let response = handle(
+        &app,
+        client,
+        &payload,
+        &claimed,
+        &document_id,
+        &headers,
+        body,
+    )
+    .await;
     tracing::info!(
         payload,
         version = claimed,
@@ -188,6 +291,7 @@ async fn submit(
 
 async fn handle(
     app: &Collector,
+    client: IpAddr,
     payload: &str,
     claimed: &str,
     document_id: &str,
@@ -221,6 +325,13 @@ async fn handle(
             format!("`{document_id}` is not a document id: send a UUID"),
         );
     };
+    // A source address over its limit is refused before its body is read.
+    if app.store.is_some() || app.decode_without_store {
+        forget_idle_now_and_then(app);
+        if let Err(wait) = app.limiters.check_address(client) {
+            return too_many(wait, "this address sends too many submissions");
+        }
+    }
     let gzip = match headers.get(header::CONTENT_ENCODING).map(|v| v.to_str()) {
         None => false,
         Some(Ok(e)) if e.eq_ignore_ascii_case("gzip") => true,
@@ -241,13 +352,22 @@ async fn handle(
         return too_large(max);
     }
 
-    let raw = match read_body(body, max, app.body_timeout).await {
+    // The body's deadline: the body timeout, or sooner for a small body, so that
+    // dribbling it one byte at a time cannot hold the connection.
+    let expected = declared.unwrap_or(max as u64);
+    let deadline = (BODY_GRACE
+        + Duration::from_secs_f64(expected as f64 / f64::from(app.min_body_rate)))
+    .min(app.body_timeout);
+    let raw = match read_body(body, max, deadline).await {
         Ok(raw) => raw,
         Err(BodyError::TooLarge) => return too_large(max),
         Err(BodyError::Timeout) => {
             return error(
                 StatusCode::REQUEST_TIMEOUT,
-                format!("the body took longer than {:?}", app.body_timeout),
+                format!(
+                    "the body took longer than {deadline:?} (at least {} bytes per second)",
+                    app.min_body_rate
+                ),
             );
         }
         Err(BodyError::Broken(e)) => {
@@ -292,6 +412,12 @@ async fn handle(
 
     match decoded {
         Ok(value) => {
+            // An installation over its limit: refused before anything is written.
+            if let Some(id) = installation_of(model, &value)
+                && let Err(wait) = app.limiters.check_installation(id)
+            {
+                return too_many(wait, "this installation sends too many submissions");
+            }
             let submission = Submission {
                 document_id,
                 payload: payload.to_owned(),
@@ -322,6 +448,8 @@ async fn handle(
             }
         }
         Err(violations) => {
+            let total = violations.len();
+            let violations = bounded(violations, app.max_violations, bytes.len());
             let errors = serde_json::to_string(&violations).expect("violations serialize");
             let rejection = Rejection {
                 payload: payload.to_owned(),
@@ -330,13 +458,17 @@ async fn handle(
                 received_at,
                 body: bytes,
                 violations,
+                total,
             };
             if let Err(e) = store.reject(rejection).await {
                 return storage_down(&e);
             }
             (
                 StatusCode::BAD_REQUEST,
-                [(header::CONTENT_TYPE, "application/json")],
+                [
+                    (header::CONTENT_TYPE, "application/json".to_owned()),
+                    (HeaderName::from_static(VIOLATIONS_TOTAL), total.to_string()),
+                ],
                 errors,
             )
                 .into_response()
@@ -363,6 +495,42 @@ fn own_version_disagrees(
             model.name()
         ),
     })
+}
+
+/// The header that says how many violations a rejected body had, when the response lists
+/// fewer.
+pub const VIOLATIONS_TOTAL: &str = "violations-total";
+
+/// How long any body may take before the minimum rate applies.
+const BODY_GRACE: Duration = Duration::from_secs(2);
+
+/// Now and then (every 10,000 submissions), the rate limiters forget the keys that have
+/// been idle long enough to be full again.
+fn forget_idle_now_and_then(app: &Collector) {
+    if app.checks.fetch_add(1, Ordering::Relaxed) % 10_000 == 9_999 {
+        app.limiters.forget_idle();
+    }
+}
+
+/// The installation id of an accepted payload, when its model has one.
+fn installation_of(model: &Model, value: &serde_json::Value) -> Option<Uuid> {
+    let leaf = model.leaves().into_iter().find(|leaf| {
+        leaf.keys.len() == 1 && matches!(leaf.shape, metrics_core::Shape::InstallationId)
+    })?;
+    Uuid::parse_str(value.pointer(&leaf.pointer)?.as_str()?).ok()
+}
+
+/// 429 with how long to wait (whole seconds, at least one).
+fn too_many(wait: Duration, why: &str) -> Response {
+    let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    let mut response = error(
+        StatusCode::TOO_MANY_REQUESTS,
+        format!("{why}; try again in {} s", seconds.max(1)),
+    );
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(seconds.max(1)));
+    response
 }
 
 fn too_large(max: usize) -> Response {
@@ -411,10 +579,11 @@ enum GunzipError {
     Corrupt(std::io::Error),
 }
 
-/// Decompresses at most `max` bytes: a gzip bomb stops at `max + 1`.
+/// Decompresses every member of a gzip body, at most `max` bytes in all: a gzip bomb
+/// stops at `max + 1`, and bytes after the last member that are not a member are an error.
 fn gunzip(raw: &[u8], max: usize) -> Result<Vec<u8>, GunzipError> {
     let mut out = Vec::new();
-    flate2::read::GzDecoder::new(raw)
+    flate2::read::MultiGzDecoder::new(raw)
         .take(max as u64 + 1)
         .read_to_end(&mut out)
         .map_err(GunzipError::Corrupt)?;
@@ -424,17 +593,23 @@ fn gunzip(raw: &[u8], max: usize) -> Result<Vec<u8>, GunzipError> {
     Ok(out)
 }
 
+/// Healthy means a write could be committed now: a write transaction begins and is rolled
+/// back through the writers, within 5 s.
 async fn health(State(app): State<Arc<Collector>>) -> Response {
-    match &app.store {
-        None => axum::Json(json!({ "status": "ok", "database": "none" })).into_response(),
-        Some(store) => match store.ping().await {
-            Ok(()) => {
-                axum::Json(json!({ "status": "ok", "database": store.kind() })).into_response()
-            }
-            Err(e) => error(
-                StatusCode::SERVICE_UNAVAILABLE,
-                format!("the database does not answer: {e}"),
-            ),
-        },
+    let Some(store) = &app.store else {
+        return axum::Json(json!({ "status": "ok", "database": "none" })).into_response();
+    };
+    match tokio::time::timeout(Duration::from_secs(5), store.health()).await {
+        Ok(Ok(())) => {
+            axum::Json(json!({ "status": "ok", "database": store.kind() })).into_response()
+        }
+        Ok(Err(e)) => error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("the database cannot take a write: {e}"),
+        ),
+        Err(_) => error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the database did not take a write within 5 s",
+        ),
     }
 }

@@ -24,6 +24,11 @@ fn start(database_url: &str) -> (Child, String) {
             database_url,
             "--admin-listen",
             "127.0.0.1:0",
+            // Four threads flood from one address with one installation id.
+            "--rate-per-address",
+            "0",
+            "--rate-per-installation",
+            "0",
         ])
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())

@@ -136,6 +136,9 @@ pub const ENVELOPE: [&str; 10] = [
 pub const REJECTED: &str = "collector_rejected";
 /// The rules broken by each rejected submission, one row per rule.
 pub const REJECTED_RULES: &str = "collector_rejected_rules";
+/// Counters the collector keeps (`rejected_dropped`: old rejections removed to bound the
+/// table).
+pub const COUNTERS: &str = "collector_counters";
 
 /// `multiTenancy.tenantTags` as a column name: `multi_tenancy__tenant_tags`.
 fn snake(label: &str) -> String {
@@ -400,6 +403,12 @@ fn rejected_tables(dialect: Dialect) -> Vec<String> {
             "CREATE TABLE IF NOT EXISTS {REJECTED_RULES} (\n    rejected_id {integer} NOT NULL REFERENCES {REJECTED} (id) ON DELETE CASCADE,\n    rule TEXT NOT NULL,\n    PRIMARY KEY (rejected_id, rule)\n){strict}"
         ),
         format!("CREATE INDEX IF NOT EXISTS {REJECTED}_received_at ON {REJECTED} (received_at)"),
+        format!(
+            "CREATE TABLE IF NOT EXISTS {COUNTERS} (\n    name TEXT PRIMARY KEY,\n    value {integer} NOT NULL\n){strict}"
+        ),
+        format!(
+            "INSERT INTO {COUNTERS} (name, value) VALUES ('rejected_dropped', 0) ON CONFLICT DO NOTHING"
+        ),
     ]
 }
 

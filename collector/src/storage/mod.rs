@@ -18,7 +18,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{PgPool, Row, SqlitePool};
 use uuid::Uuid;
 
-use self::layout::{Dialect, Kind, REJECTED, REJECTED_RULES, Table, quoted};
+use self::layout::{COUNTERS, Dialect, Kind, REJECTED, REJECTED_RULES, Table, quoted};
 pub use self::writer::Outcome;
 
 /// Why the store could not do what was asked: the database's error, in words.
@@ -96,8 +96,10 @@ pub struct Rejection {
     pub received_at: SystemTime,
     /// The body as received (after decompression).
     pub body: Vec<u8>,
-    /// The violations found.
+    /// The violations kept (the first ones; see `total`).
     pub violations: Vec<Violation>,
+    /// How many violations the body had in all.
+    pub total: usize,
 }
 
 /// One stored rejection.
@@ -111,7 +113,7 @@ pub struct RejectedRow {
     pub document_id: String,
     /// The body as received.
     pub body: Vec<u8>,
-    /// How many violations were found.
+    /// How many violations the body had in all (`errors` keeps the first ones).
     pub violations: i64,
     /// The violations, as JSON.
     pub errors: String,
@@ -146,6 +148,25 @@ fn sqlite_path(url: &str) -> Option<std::path::PathBuf> {
     (!path.is_empty() && path != ":memory:").then(|| path.into())
 }
 
+/// How the store keeps its tables bounded.
+#[derive(Clone, Debug)]
+pub struct StoreOptions {
+    /// At most this many rejected submissions are kept (the oldest go first).
+    pub rejected_rows: u64,
+    /// Rejected submissions older than this are dropped.
+    pub rejected_age: Duration,
+}
+
+impl Default for StoreOptions {
+    /// 100,000 rejections, 30 days.
+    fn default() -> Self {
+        StoreOptions {
+            rejected_rows: 100_000,
+            rejected_age: Duration::from_secs(30 * 86_400),
+        }
+    }
+}
+
 /// How the store opens the database.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Open {
@@ -169,16 +190,30 @@ impl Store {
     /// the tables of `models` if they are missing, adds the columns a newer model declares,
     /// and starts the writer. Needs a tokio runtime.
     pub async fn connect(url: &str, models: &[Model]) -> Result<Store, StoreError> {
-        Self::open(url, models, Open::Serve).await
+        Self::connect_with(url, models, &StoreOptions::default()).await
+    }
+
+    /// [`Store::connect`] with `options`.
+    pub async fn connect_with(
+        url: &str,
+        models: &[Model],
+        options: &StoreOptions,
+    ) -> Result<Store, StoreError> {
+        Self::open(url, models, Open::Serve, options).await
     }
 
     /// Opens an existing database to read it: never creates one (a missing SQLite file or
     /// table is a clear error) and writes nothing.
     pub async fn open_existing(url: &str, models: &[Model]) -> Result<Store, StoreError> {
-        Self::open(url, models, Open::Read).await
+        Self::open(url, models, Open::Read, &StoreOptions::default()).await
     }
 
-    async fn open(url: &str, models: &[Model], open: Open) -> Result<Store, StoreError> {
+    async fn open(
+        url: &str,
+        models: &[Model],
+        open: Open,
+        store_options: &StoreOptions,
+    ) -> Result<Store, StoreError> {
         let tables: Arc<Vec<Table>> = Arc::new(models.iter().copied().map(Table::of).collect());
         let (dialect, read, write) = if url.starts_with("postgres:")
             || url.starts_with("postgresql:")
@@ -251,11 +286,24 @@ impl Store {
                     Dialect::Sqlite => 1,
                     Dialect::Postgres => POSTGRES_WRITERS,
                 };
+                let file = match dialect {
+                    Dialect::Sqlite => sqlite_path(url).and_then(|path| {
+                        let (device, inode) = writer::identity(&path)?;
+                        Some((path, device, inode))
+                    }),
+                    Dialect::Postgres => None,
+                };
+                let settings = writer::WriterSettings {
+                    rejected_rows: store_options.rejected_rows,
+                    rejected_age: store_options.rejected_age,
+                    file,
+                };
                 Some(writer::Handle::spawn(
                     write,
                     Arc::clone(&tables),
                     dialect,
                     writers,
+                    settings,
                 ))
             }
             Open::Read => {
@@ -493,6 +541,23 @@ impl Store {
                 .collect::<Result<Vec<_>, sqlx::Error>>()
                 .map_err(StoreError::from)
         })
+    }
+
+    /// Whether the database can take a write now: a write transaction begins and is rolled
+    /// back, through the writers (and for SQLite, the file is still the one opened).
+    pub async fn health(&self) -> Result<(), StoreError> {
+        self.writer()?.probe().await
+    }
+
+    /// How many old rejections were dropped to keep the table bounded.
+    pub async fn rejected_dropped(&self) -> Result<i64, StoreError> {
+        let sql = format!("SELECT value FROM {COUNTERS} WHERE name = 'rejected_dropped'");
+        let value: Option<i64> = on_pool!(&self.read, |pool| {
+            sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+                .fetch_optional(pool)
+                .await?
+        });
+        Ok(value.unwrap_or(0))
     }
 
     /// Whether the database answers.

@@ -6,11 +6,12 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::{Duration, SystemTime};
 
 use serde_json::Value;
 use tokio::sync::{Mutex, mpsc, oneshot};
 
-use super::layout::{Dialect, Kind, REJECTED, REJECTED_RULES, Table, quoted};
+use super::layout::{COUNTERS, Dialect, Kind, REJECTED, REJECTED_RULES, Table, quoted};
 use super::{Pool, Rejection, StoreError, Submission, on_pool, timestamp};
 
 /// Whether a submission was new or a resend of a stored document id.
@@ -35,6 +36,8 @@ enum Job {
     ),
     Reject(Box<Rejection>, oneshot::Sender<Result<(), StoreError>>),
     Durability(oneshot::Sender<Result<Vec<(String, String)>, StoreError>>),
+    /// Whether a write could be committed now (rolled back).
+    Probe(oneshot::Sender<Result<(), StoreError>>),
     /// No more jobs: the writers finish what is queued and stop.
     Close,
 }
@@ -65,7 +68,9 @@ impl Handle {
         tables: Arc<Vec<Table>>,
         dialect: Dialect,
         writers: usize,
+        settings: WriterSettings,
     ) -> Handle {
+        let settings = Arc::new(settings);
         let (jobs, inbox) = mpsc::channel(4 * MAX_BATCH);
         let inbox = Arc::new(Mutex::new(inbox));
         let tasks = (0..writers.max(1))
@@ -76,6 +81,7 @@ impl Handle {
                     Arc::clone(&tables),
                     statements,
                     Arc::clone(&inbox),
+                    Arc::clone(&settings),
                 ))
             })
             .collect();
@@ -99,6 +105,15 @@ impl Handle {
         let (reply, answer) = oneshot::channel();
         self.jobs
             .send(Job::Reject(Box::new(rejection), reply))
+            .await
+            .map_err(|_| gone())?;
+        answer.await.map_err(|_| gone())?
+    }
+
+    pub(super) async fn probe(&self) -> Result<(), StoreError> {
+        let (reply, answer) = oneshot::channel();
+        self.jobs
+            .send(Job::Probe(reply))
             .await
             .map_err(|_| gone())?;
         answer.await.map_err(|_| gone())?
@@ -139,6 +154,9 @@ struct Statements {
     inserts: HashMap<(usize, usize), String>,
     reject: String,
     reject_rule: String,
+    prune_rows: String,
+    prune_age: String,
+    count_dropped: String,
 }
 
 impl Statements {
@@ -197,6 +215,16 @@ impl Statements {
             ),
             reject_rule: format!(
                 "INSERT INTO {REJECTED_RULES} (rejected_id, rule) VALUES ($1, $2) ON CONFLICT DO NOTHING"
+            ),
+            prune_rows: format!(
+                "DELETE FROM {REJECTED} WHERE id <= (SELECT id FROM {REJECTED} ORDER BY id DESC LIMIT 1 OFFSET $1)"
+            ),
+            prune_age: format!(
+                "DELETE FROM {REJECTED} WHERE received_at < {}",
+                param(1, Some("TIMESTAMPTZ"))
+            ),
+            count_dropped: format!(
+                "UPDATE {COUNTERS} SET value = value + $1 WHERE name = 'rejected_dropped'"
             ),
         }
     }
@@ -300,6 +328,7 @@ async fn run(
     tables: Arc<Vec<Table>>,
     mut statements: Statements,
     inbox: Arc<Mutex<mpsc::Receiver<Job>>>,
+    settings: Arc<WriterSettings>,
 ) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     loop {
@@ -327,12 +356,18 @@ async fn run(
                 Job::Durability(reply) => {
                     let _ = reply.send(durability(&pool).await);
                 }
+                Job::Probe(reply) => {
+                    let _ = reply.send(probe(&pool, &settings).await);
+                }
                 Job::Close => {}
                 write => writes.push(write),
             }
         }
         if !writes.is_empty() {
-            let result = write(&pool, &tables, &mut statements, &writes).await;
+            let result = match settings.check_file() {
+                Ok(()) => write(&pool, &tables, &mut statements, &settings, &writes).await,
+                Err(e) => Err(e),
+            };
             answer(writes, result);
         }
     }
@@ -352,7 +387,7 @@ fn answer(jobs: Vec<Job>, result: Result<Vec<Option<Outcome>>, StoreError>) {
                     Job::Reject(_, reply) => {
                         let _ = reply.send(Ok(()));
                     }
-                    Job::Durability(_) | Job::Close => {}
+                    Job::Durability(_) | Job::Probe(_) | Job::Close => {}
                 }
             }
         }
@@ -366,7 +401,7 @@ fn answer(jobs: Vec<Job>, result: Result<Vec<Option<Outcome>>, StoreError>) {
                     Job::Reject(_, reply) => {
                         let _ = reply.send(Err(error.clone()));
                     }
-                    Job::Durability(_) | Job::Close => {}
+                    Job::Durability(_) | Job::Probe(_) | Job::Close => {}
                 }
             }
         }
@@ -422,6 +457,7 @@ async fn write(
     pool: &Pool,
     tables: &[Table],
     statements: &mut Statements,
+    settings: &WriterSettings,
     jobs: &[Job],
 ) -> Result<Vec<Option<Outcome>>, StoreError> {
     let sqlite = matches!(pool, Pool::Sqlite(_));
@@ -504,7 +540,7 @@ async fn write(
                     .bind(rejection.document_id.hyphenated().to_string())
                     .bind(timestamp(rejection.received_at))
                     .bind(rejection.body.clone())
-                    .bind(rejection.violations.len() as i64)
+                    .bind(rejection.total as i64)
                     .bind(errors)
                     .fetch_one(&mut *tx)
                     .await?,
@@ -521,6 +557,26 @@ async fn write(
                     .await?;
             }
         }
+        if jobs.iter().any(|job| matches!(job, Job::Reject(..))) {
+            // The table of rejections is bounded: the oldest go first, and are counted.
+            let by_rows = sqlx::query(sqlx::AssertSqlSafe(statements.prune_rows.as_str()))
+                .bind(settings.rejected_rows as i64)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            let cutoff = SystemTime::now() - settings.rejected_age;
+            let by_age = sqlx::query(sqlx::AssertSqlSafe(statements.prune_age.as_str()))
+                .bind(timestamp(cutoff))
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if by_rows + by_age > 0 {
+                sqlx::query(sqlx::AssertSqlSafe(statements.count_dropped.as_str()))
+                    .bind((by_rows + by_age) as i64)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
         tx.commit().await?;
     });
     Ok(outcomes)
@@ -531,4 +587,74 @@ pub(crate) fn normalized(version: &metrics_core::Version) -> String {
     let mut semver = version.as_semver().clone();
     semver.build = semver::BuildMetadata::EMPTY;
     semver.to_string()
+}
+
+/// What the writers keep to: the bound of the rejections table, and for SQLite the file
+/// they write to.
+#[derive(Debug)]
+pub(super) struct WriterSettings {
+    /// At most this many rejections are kept.
+    pub rejected_rows: u64,
+    /// Rejections older than this are dropped.
+    pub rejected_age: Duration,
+    /// The SQLite file and its identity (device, inode) when it was opened.
+    pub file: Option<(std::path::PathBuf, u64, u64)>,
+}
+
+/// The identity (device, inode) of a file.
+pub(super) fn identity(path: &std::path::Path) -> Option<(u64, u64)> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt as _;
+        std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
+    }
+    #[cfg(not(unix))]
+    {
+        std::fs::metadata(path).ok().map(|_| (0, 0))
+    }
+}
+
+impl WriterSettings {
+    /// An SQLite file removed or replaced under the running collector would take the
+    /// writes to a file nobody will open again: refuse them (the clients retry later).
+    fn check_file(&self) -> Result<(), StoreError> {
+        let Some((path, device, inode)) = &self.file else {
+            return Ok(());
+        };
+        match identity(path) {
+            Some(found) if found == (*device, *inode) => Ok(()),
+            Some(_) => Err(StoreError::new(format!(
+                "the database file {} was replaced while the collector ran: nothing is stored until it is restarted",
+                path.display()
+            ))),
+            None => Err(StoreError::new(format!(
+                "the database file {} was removed while the collector ran: nothing is stored until it is restarted",
+                path.display()
+            ))),
+        }
+    }
+}
+
+/// Whether a write could be committed now: the file is the one opened, and a write
+/// transaction can begin (then it is rolled back).
+async fn probe(pool: &Pool, settings: &WriterSettings) -> Result<(), StoreError> {
+    settings.check_file()?;
+    match pool {
+        Pool::Sqlite(pool) => {
+            let mut connection = pool.acquire().await?;
+            sqlx::query("BEGIN IMMEDIATE")
+                .execute(&mut *connection)
+                .await?;
+            sqlx::query("ROLLBACK").execute(&mut *connection).await?;
+        }
+        Pool::Postgres(pool) => {
+            let mut tx = pool.begin().await?;
+            // Assigns a transaction id: fails where nothing can be written (a standby).
+            sqlx::query("SELECT pg_current_xact_id()")
+                .execute(&mut *tx)
+                .await?;
+            tx.rollback().await?;
+        }
+    }
+    Ok(())
 }

@@ -117,9 +117,12 @@ impl Server {
         let store = rt
             .block_on(Store::connect(&db.url(), &schema::models()))
             .unwrap_or_else(|e| panic!("cannot open {}: {e}", db.url()));
+        // Tests post many checks of one installation from one address: no rate limits here
+        // (tests/abuse.rs has its own).
         let app = Collector::new(schema::models(), Some(store.clone()))
             .limits(limits)
             .body_timeout(body_timeout)
+            .rate_limits(collector::RateLimits::none())
             .router();
         let listener = rt
             .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
@@ -129,7 +132,10 @@ impl Server {
             listener,
             app,
             std::future::pending(),
-            header_timeout,
+            collector::ServeOptions {
+                header_timeout,
+                ..collector::ServeOptions::default()
+            },
         ));
         Server {
             rt,

@@ -123,6 +123,13 @@ CREATE TABLE IF NOT EXISTS collector_rejected_rules (
 
 CREATE INDEX IF NOT EXISTS collector_rejected_received_at ON collector_rejected (received_at);
 
+CREATE TABLE IF NOT EXISTS collector_counters (
+    name TEXT PRIMARY KEY,
+    value BIGINT NOT NULL
+);
+
+INSERT INTO collector_counters (name, value) VALUES ('rejected_dropped', 0) ON CONFLICT DO NOTHING;
+
 DROP VIEW IF EXISTS "update_check_latest_7d";
 CREATE VIEW "update_check_latest_7d" AS
 -- Each installation active in the last 7 days, with its latest report.
