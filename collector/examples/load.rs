@@ -1,6 +1,9 @@
 //! Load benchmark: N concurrent clients send a bounded number of update checks to a collector
 //! on 127.0.0.1, which answers 2xx without decoding or storing (the baseline), or only
-//! validates, or validates and stores in SQLite, or in PostgreSQL. Prints throughput and
+//! validates, or validates and stores in SQLite, or in PostgreSQL; storing with the rate
+//! limits off and at their defaults. Each request comes from its own installation and, as
+//! a load balancer (127.0.0.1, trusted) says in X-Forwarded-For, its own address, so that
+//! the limits cost what they cost without refusing anything. Prints throughput and
 //! p50/p99 latency per mode, and the throughput as a ratio to the baseline.
 //!
 //! ```sh
@@ -46,15 +49,20 @@ fn main() {
         .build()
         .expect("a runtime");
     let version = Version::parse("2018.2.2").unwrap();
-    let id = "0f8fad5b-d9cb-469f-a165-70867728950e".parse().unwrap();
-    let body: Arc<str> = client::payload::<schema::UpdateCheck>(
-        &version,
-        id,
-        Consent::UpdatesAndUsage,
-        schema::sample_statistics,
-    )
-    .unwrap()
-    .into();
+    // One body per request, each of its own installation.
+    let bodies: Arc<Vec<String>> = Arc::new(
+        (0..args.requests)
+            .map(|_| {
+                client::payload::<schema::UpdateCheck>(
+                    &version,
+                    uuid::Uuid::new_v4().into(),
+                    Consent::UpdatesAndUsage,
+                    schema::sample_statistics,
+                )
+                .unwrap()
+            })
+            .collect(),
+    );
 
     let dir = tempfile::tempdir().expect("a temporary directory");
     let sqlite_url = format!("sqlite://{}", dir.path().join("load.db").display());
@@ -83,22 +91,42 @@ fn main() {
         "{} clients, {} requests per mode, body {} bytes, payload update-check 2018.2.2\n",
         args.clients,
         args.requests,
-        body.len()
+        bodies[0].len()
     );
     println!(
         "{:<34} {:>10} {:>10} {:>10} {:>14}",
         "mode", "req/s", "p50 ms", "p99 ms", "throughput ×"
     );
-    let mut modes: Vec<(&str, Option<String>)> = vec![
-        ("2xx, no decoding, no storage", None),
-        ("decode, no storage", Some("decode-only".to_owned())),
-        ("decode + SQLite (WAL, sync=FULL)", Some(sqlite_url)),
+    let limited = collector::RateLimits::default();
+    let unlimited = collector::RateLimits::none();
+    let mut modes: Vec<(&str, Option<String>, collector::RateLimits)> = vec![
+        ("2xx, no decoding, no storage", None, unlimited),
+        (
+            "decode, no storage",
+            Some("decode-only".to_owned()),
+            unlimited,
+        ),
+        (
+            "decode + SQLite (WAL, sync=FULL)",
+            Some(sqlite_url.clone()),
+            unlimited,
+        ),
+        (
+            "decode + SQLite, default limits",
+            Some(format!("{sqlite_url}-limited")),
+            limited,
+        ),
     ];
     if let Some(url) = &pg_url {
-        modes.push(("decode + PostgreSQL", Some(url.clone())));
+        modes.push(("decode + PostgreSQL", Some(url.clone()), unlimited));
+        modes.push((
+            "decode + PostgreSQL, default limits",
+            Some(url.clone()),
+            limited,
+        ));
     }
     let mut baseline = None;
-    for (name, url) in modes {
+    for (name, url, limits) in modes {
         let (app, store) = match url.as_deref() {
             None => (Collector::new(schema::models(), None), None),
             Some("decode-only") => (Collector::decode_only(schema::models()), None),
@@ -112,7 +140,12 @@ fn main() {
                 )
             }
         };
-        let app = app.router();
+        let app = app
+            .rate_limits(limits)
+            .trusted_proxies(collector::TrustedProxies::new(vec![
+                "127.0.0.1/32".parse().unwrap(),
+            ]))
+            .router();
         let listener = rt
             .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
             .unwrap();
@@ -121,16 +154,19 @@ fn main() {
         let server = rt.spawn(collector::serve(listener, app, async {
             let _ = stopped.await;
         }));
+        let stored_before = store
+            .as_ref()
+            .map_or(0, |s| rt.block_on(s.document_ids()).unwrap().len());
         let f = drive(
             &format!("http://{addr}"),
-            &body,
+            &bodies,
             args.clients,
             args.requests,
         );
         let _ = stop.send(());
         let _ = rt.block_on(server);
         if let Some(store) = &store {
-            let stored = rt.block_on(store.document_ids()).unwrap().len();
+            let stored = rt.block_on(store.document_ids()).unwrap().len() - stored_before;
             assert_eq!(stored, args.requests, "every request stored once");
             rt.block_on(store.close());
         }
@@ -158,26 +194,33 @@ fn main() {
     }
 }
 
-/// `requests` POSTs from `clients` threads; every one must get a 2xx.
-fn drive(endpoint: &str, body: &Arc<str>, clients: usize, requests: usize) -> Figures {
+/// `requests` POSTs from `clients` threads, each of its own installation and address;
+/// every one must get a 2xx.
+fn drive(endpoint: &str, bodies: &Arc<Vec<String>>, clients: usize, requests: usize) -> Figures {
     let started = Instant::now();
     let threads: Vec<_> = (0..clients)
         .map(|i| {
             let n = requests / clients + usize::from(i < requests % clients);
-            let (endpoint, body) = (endpoint.to_owned(), body.clone());
+            let (endpoint, bodies) = (endpoint.to_owned(), bodies.clone());
             std::thread::spawn(move || {
                 let agent: ureq::Agent = ureq::Agent::config_builder()
                     .timeout_global(Some(Duration::from_secs(30)))
                     .build()
                     .into();
                 let mut latencies = Vec::with_capacity(n);
-                for _ in 0..n {
+                for j in 0..n {
                     let url = format!(
                         "{endpoint}/submit/update-check/2018.2.2/{}",
                         uuid::Uuid::new_v4()
                     );
+                    let k = j * clients + i;
+                    let address = format!("10.{}.{}.{}", (k >> 16) & 255, (k >> 8) & 255, k & 255);
                     let t = Instant::now();
-                    let response = agent.post(&url).send(body.as_bytes()).expect("a 2xx");
+                    let response = agent
+                        .post(&url)
+                        .header("X-Forwarded-For", address)
+                        .send(bodies[k % bodies.len()].as_bytes())
+                        .expect("a 2xx");
                     assert!(response.status().is_success());
                     latencies.push(t.elapsed());
                 }
