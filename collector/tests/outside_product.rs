@@ -42,6 +42,9 @@ fn run(binary: &Path, args: &[&str]) -> String {
     String::from_utf8(output.stdout).unwrap()
 }
 
+/// A stored heartbeat: its version, agents, alert rules and capacity dashboards.
+type Row = (String, Option<i64>, Option<i64>, Option<i64>);
+
 #[test]
 fn an_outside_product_runs_its_client_against_its_collector() {
     let bin = binaries();
@@ -137,7 +140,7 @@ fn an_outside_product_runs_its_client_against_its_collector() {
     assert_eq!(metric("usage.dashboards.capacity")["stats"]["total"], 1);
 
     // Both rows, each as its version sent it (1.1 had no alert rules, no capacity key).
-    let rows: Vec<(String, Option<i64>, Option<i64>, Option<i64>)> =
+    let rows: Vec<Row> =
         tokio::runtime::Runtime::new().unwrap().block_on(async {
             let pool = sqlx::SqlitePool::connect(&database).await.unwrap();
             sqlx::query_as(
