@@ -21,7 +21,7 @@ use metrics_core::{Limits, Model};
 
 use crate::report::{Options, Window, render_text};
 use crate::storage::layout::{Dialect, Table, ddl};
-use crate::{Collector, Store, serve, shutdown_signal};
+use crate::{Collector, Store, shutdown_signal};
 
 /// Receives payloads, validates each at its claimed version, stores it; reports per
 /// installation.
@@ -268,6 +268,12 @@ async fn run_serve(args: Serve, models: Vec<Model>) -> Result<(), String> {
         LogFormat::Json => logs.json().init(),
     }
 
+    // Refused before anything is opened: an admin side off loopback without a token.
+    let admin = crate::admin::AdminConfig {
+        token: args.admin_token.clone(),
+        min_group: args.min_group_size,
+    };
+    admin.check(args.admin_listen)?;
     let store = if args.noop {
         None
     } else {
@@ -305,11 +311,6 @@ async fn run_serve(args: Serve, models: Vec<Model>) -> Result<(), String> {
             .unwrap_or_else(crate::server::default_max_connections),
         ..crate::ServeOptions::default()
     };
-    let admin = crate::admin::AdminConfig {
-        token: args.admin_token.clone(),
-        min_group: args.min_group_size,
-    };
-    admin.check(args.admin_listen)?;
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
@@ -336,10 +337,16 @@ async fn run_serve(args: Serve, models: Vec<Model>) -> Result<(), String> {
             let admin_addr = admin_listener.local_addr().map_err(|e| e.to_string())?;
             tracing::info!(%admin_addr, token = admin.token.is_some(), "admin side listening");
             let router = crate::admin::router(store.clone(), admin);
-            let task = tokio::spawn(serve(
+            // A few connections: operators, within the descriptors kept aside.
+            let options = crate::ServeOptions {
+                max_connections: crate::admin::MAX_CONNECTIONS,
+                ..crate::ServeOptions::default()
+            };
+            let task = tokio::spawn(crate::serve_with(
                 admin_listener,
                 router,
                 until_stopped(stopped.clone()),
+                options,
             ));
             Some((admin_addr, task))
         }
@@ -381,6 +388,9 @@ async fn run_report(args: Report, models: Vec<Model>) -> Result<(), String> {
         (Some(since), Some(until), _) if since < until => Window { since, until },
         (Some(_), Some(_), _) => return Err("--since must be before --until".to_owned()),
         (_, _, Some(0)) => return Err("--weeks must be at least 1".to_owned()),
+        (_, _, Some(weeks)) if weeks > 520 => {
+            return Err("--weeks is at most 520 (ten years)".to_owned());
+        }
         (_, _, Some(weeks)) => Window::days_before(SystemTime::now(), 7 * u64::from(weeks)),
         _ => Window::last_week(),
     };

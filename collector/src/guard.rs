@@ -109,7 +109,7 @@ impl Limiters {
 
     /// `Err(wait)` when `address` is over its limit.
     pub(crate) fn check_address(&self, address: IpAddr) -> Result<(), Duration> {
-        check(self.address.as_ref(), &address)
+        check(self.address.as_ref(), &rate_key(address))
     }
 
     /// `Err(wait)` when `installation` is over its limit.
@@ -156,27 +156,61 @@ impl TrustedProxies {
         self.0.iter().any(|net| net.contains(&address))
     }
 
-    /// The client's address: the peer's, unless the peer is a trusted proxy; then the
-    /// nearest address in `X-Forwarded-For` that is not a trusted proxy (the header's
-    /// earlier entries are what the client itself claimed, and are not believed).
+    /// The client's address: the peer's, unless the peer is a trusted proxy; then,
+    /// walking `X-Forwarded-For` from the right (the entries the proxies appended), the
+    /// first address that is not a trusted proxy. The walk stops at an entry it cannot read
+    /// (`unknown`, an obfuscated name): the last trusted hop is then the client, since what
+    /// lies left of it was written by the client itself and is not believed.
     pub fn client(&self, peer: IpAddr, headers: &HeaderMap) -> IpAddr {
         if !self.trusts(peer) {
             return peer;
         }
-        let forwarded: Vec<IpAddr> = headers
+        let entries: Vec<&str> = headers
             .get_all("x-forwarded-for")
             .iter()
             .filter_map(|v| v.to_str().ok())
             .flat_map(|v| v.split(','))
-            .filter_map(|part| part.trim().parse().ok())
+            .map(str::trim)
             .collect();
-        forwarded
-            .iter()
-            .rev()
-            .copied()
-            .find(|address| !self.trusts(*address))
-            .or_else(|| forwarded.first().copied())
-            .unwrap_or(peer)
+        let mut client = peer;
+        for entry in entries.iter().rev() {
+            let Some(address) = parse_forwarded(entry) else {
+                return client;
+            };
+            client = address;
+            if !self.trusts(address) {
+                return address;
+            }
+        }
+        client
+    }
+}
+
+/// An address as proxies write it: `192.0.2.1`, `192.0.2.1:443`, `2001:db8::1`,
+/// `[2001:db8::1]:443`.
+fn parse_forwarded(entry: &str) -> Option<IpAddr> {
+    if let Ok(address) = entry.parse() {
+        return Some(address);
+    }
+    if let Ok(socket) = entry.parse::<std::net::SocketAddr>() {
+        return Some(socket.ip());
+    }
+    entry
+        .strip_prefix('[')
+        .and_then(|rest| rest.split_once(']'))
+        .and_then(|(address, _)| address.parse().ok())
+}
+
+/// The key of an address's rate limit: the address, or for IPv6 its /64 (one subscriber
+/// has a whole /64 to pick addresses from).
+pub(crate) fn rate_key(address: IpAddr) -> IpAddr {
+    match address {
+        IpAddr::V4(_) => address,
+        IpAddr::V6(v6) => {
+            let mut octets = v6.octets();
+            octets[8..].fill(0);
+            IpAddr::from(octets)
+        }
     }
 }
 
@@ -232,6 +266,33 @@ mod tests {
             proxies.client(peer("10.0.0.2"), &HeaderMap::new()),
             peer("10.0.0.2")
         );
+    }
+
+    #[test]
+    fn forwarded_entries_are_read_as_proxies_write_them() {
+        let proxies = TrustedProxies::new(vec!["10.0.0.0/8".parse().unwrap()]);
+        let peer = |a: &str| a.parse::<IpAddr>().unwrap();
+        let from = |header: &str| {
+            let mut headers = HeaderMap::new();
+            headers.insert("x-forwarded-for", header.parse().unwrap());
+            proxies.client(peer("10.0.0.2"), &headers)
+        };
+        // Ports and brackets, as some proxies write them.
+        assert_eq!(from("6.6.6.6, 203.0.113.9:5123"), peer("203.0.113.9"));
+        assert_eq!(from("6.6.6.6, [2001:db8::7]:443"), peer("2001:db8::7"));
+        // An entry that cannot be read stops the walk: what the client wrote is not believed.
+        assert_eq!(from("6.6.6.6, unknown, 10.1.1.1"), peer("10.1.1.1"));
+        // Only trusted hops: the farthest of them, never an address the client claimed.
+        assert_eq!(from("10.9.9.9, 10.1.1.1"), peer("10.9.9.9"));
+    }
+
+    #[test]
+    fn an_ipv6_subscriber_is_one_key() {
+        let a: IpAddr = "2001:db8:1:2:aaaa::1".parse().unwrap();
+        let b: IpAddr = "2001:db8:1:2:bbbb::9".parse().unwrap();
+        let c: IpAddr = "2001:db8:1:3::1".parse().unwrap();
+        assert_eq!(rate_key(a), rate_key(b));
+        assert_ne!(rate_key(a), rate_key(c));
     }
 
     #[test]

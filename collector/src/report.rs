@@ -13,7 +13,7 @@ use serde::Serialize;
 use sqlx::Row as _;
 
 use crate::storage::layout::{
-    Column, Dialect, Kind, NEWEST_VERSION_FIRST, REJECTED, REJECTED_RULES, Table, quoted,
+    Column, Dialect, Kind, REJECTED, REJECTED_RULES, Table, newest_version_first, quoted,
     week_start,
 };
 use crate::storage::{
@@ -182,7 +182,7 @@ pub struct MetricRow {
     pub unit: String,
     /// Installations whose latest report could carry it (its version has it, and for a
     /// nested metric, the payload sent the object it is in).
-    pub applicable: u64,
+    pub applicable: Option<u64>,
     /// Installations whose latest report carries it (`None` when fewer than k and small
     /// groups are hidden).
     pub reported: Option<u64>,
@@ -198,28 +198,29 @@ pub struct MetricRow {
 #[derive(Clone, Debug, Serialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum Stats {
-    /// A count, size or duration (nearest-rank percentiles).
+    /// A count, size or duration (nearest-rank percentiles). With small groups hidden, a
+    /// figure that is one installation's own (the min, the max, a percentile whose rank is
+    /// the first or the last) and the sum are `None`.
     Count {
-        /// The smallest value (`None` when small groups are hidden: it is one
-        /// installation's own figure).
+        /// The smallest value.
         min: Option<u64>,
         /// The median.
-        p50: u64,
+        p50: Option<u64>,
         /// The 90th percentile.
-        p90: u64,
+        p90: Option<u64>,
         /// The 99th percentile.
-        p99: u64,
-        /// The largest value (`None` when small groups are hidden).
+        p99: Option<u64>,
+        /// The largest value.
         max: Option<u64>,
         /// The sum.
-        total: u128,
+        total: Option<u128>,
     },
     /// One key of an enum-keyed map.
     MapKey {
         /// The share of installations that sent the map with this key.
         share: f64,
-        /// The sum of its values.
-        total: u128,
+        /// The sum of its values (`None` with small groups hidden).
+        total: Option<u128>,
     },
     /// A flag.
     Flag {
@@ -228,17 +229,17 @@ pub enum Stats {
         /// Their share of those that reported it.
         share: f64,
     },
-    /// A percentage (nearest-rank percentiles).
+    /// A percentage (nearest-rank percentiles; hidden as for counts).
     Percent {
-        /// The smallest value (`None` when small groups are hidden).
+        /// The smallest value.
         min: Option<f64>,
         /// The median.
-        p50: f64,
+        p50: Option<f64>,
         /// The 90th percentile.
-        p90: f64,
+        p90: Option<f64>,
         /// The 99th percentile.
-        p99: f64,
-        /// The largest value (`None` when small groups are hidden).
+        p99: Option<f64>,
+        /// The largest value.
         max: Option<f64>,
     },
     /// A closed enum: the share of each value.
@@ -343,12 +344,13 @@ impl Store {
                 .await?
         });
         let installations = installations as u64;
+        let newest = newest_version_first(dialect);
 
         let versions_sql = format!(
             "SELECT n.version, n.version_major, n.version_minor, n.installations, s.first_seen, s.last_seen FROM (\
                 SELECT version, version_major, version_minor, version_patch, version_pre, COUNT(*) AS installations FROM (\
                     SELECT version, version_major, version_minor, version_patch, version_pre, \
-                        ROW_NUMBER() OVER (PARTITION BY {who} ORDER BY {NEWEST_VERSION_FIRST}) AS newest \
+                        ROW_NUMBER() OVER (PARTITION BY {who} ORDER BY {newest}) AS newest \
                     FROM {t} WHERE {window}) AS x WHERE newest = 1 \
                 GROUP BY version, version_major, version_minor, version_patch, version_pre) AS n \
              JOIN (SELECT version, {} AS first_seen, {} AS last_seen FROM {t} WHERE {window} GROUP BY version) AS s \
@@ -448,14 +450,15 @@ impl Store {
             .as_secs()
             / 86_400;
         // 1970-01-01 was a Thursday: day 4 is a Monday.
-        let monday = days - (days + 3) % 7;
+        let monday = days.saturating_sub((days + 3) % 7);
         let first = monday.saturating_sub(7 * u64::from(options.trend_weeks.max(1) - 1));
         let since = SystemTime::UNIX_EPOCH + Duration::from_secs(first * 86_400);
         let week = week_start(dialect);
+        let newest = newest_version_first(dialect);
         let sql = format!(
             "SELECT {} AS week, version_major, version_minor, COUNT(*) FROM (\
                 SELECT {week} AS week, version_major, version_minor, \
-                    ROW_NUMBER() OVER (PARTITION BY {who}, {week} ORDER BY {NEWEST_VERSION_FIRST}) AS newest \
+                    ROW_NUMBER() OVER (PARTITION BY {who}, {week} ORDER BY {newest}) AS newest \
                 FROM {} WHERE {}) AS x WHERE newest = 1 \
              GROUP BY week, version_major, version_minor ORDER BY week",
             match dialect {
@@ -586,7 +589,7 @@ fn metric_row(
     let applicable: Vec<&Vec<Option<Stored>>> = rows
         .iter()
         .filter(|(release, values)| {
-            leaf.exists_at(*release)
+            column.exists_at(*release)
                 && (leaf.keys.len() == 1 || siblings.iter().any(|&i| values[i].is_some()))
         })
         .map(|(_, values)| values)
@@ -614,17 +617,17 @@ fn metric_row(
                 if leaf.map_key.is_some() {
                     Stats::MapKey {
                         share: share(reported, applicable.len() as u64),
-                        total,
+                        total: Some(total),
                     }
                 } else {
                     histogram = log_histogram(&counts);
                     Stats::Count {
                         min: Some(counts[0]),
-                        p50: percentile(&counts, 50),
-                        p90: percentile(&counts, 90),
-                        p99: percentile(&counts, 99),
+                        p50: Some(percentile(&counts, 50)),
+                        p90: Some(percentile(&counts, 90)),
+                        p99: Some(percentile(&counts, 99)),
                         max: Some(counts[counts.len() - 1]),
-                        total,
+                        total: Some(total),
                     }
                 }
             }
@@ -663,9 +666,9 @@ fn metric_row(
                     .collect();
                 Stats::Percent {
                     min: Some(numbers[0]),
-                    p50: percentile(&numbers, 50),
-                    p90: percentile(&numbers, 90),
-                    p99: percentile(&numbers, 99),
+                    p50: Some(percentile(&numbers, 50)),
+                    p90: Some(percentile(&numbers, 90)),
+                    p99: Some(percentile(&numbers, 99)),
                     max: Some(numbers[numbers.len() - 1]),
                 }
             }
@@ -706,7 +709,7 @@ fn metric_row(
         description,
         since: leaf.availability.since().map(ToString::to_string),
         unit: leaf.shape.unit_in_words().unwrap_or_default(),
-        applicable: applicable.len() as u64,
+        applicable: Some(applicable.len() as u64),
         reported: Some(reported),
         stats,
         histogram,
@@ -753,61 +756,167 @@ impl Report {
     pub fn hide_small_groups(mut self, k: u64) -> Report {
         let small = |n: Option<u64>| n.is_some_and(|n| n < k);
         for payload in &mut self.payloads {
-            for row in &mut payload.versions {
-                if small(row.installations) {
-                    row.installations = None;
-                    row.share = None;
-                    row.first_seen = None;
-                    row.last_seen = None;
-                }
+            let versions: Vec<Option<u64>> = payload
+                .versions
+                .iter()
+                .map(|row| row.installations)
+                .collect();
+            for index in hidden_cells(&versions, k) {
+                let row = &mut payload.versions[index];
+                row.installations = None;
+                row.share = None;
+                row.first_seen = None;
+                row.last_seen = None;
             }
-            for line in &mut payload.release_lines {
-                if small(line.installations) {
-                    line.installations = None;
-                    line.share = None;
-                }
+            let lines: Vec<Option<u64>> = payload
+                .release_lines
+                .iter()
+                .map(|l| l.installations)
+                .collect();
+            for index in hidden_cells(&lines, k) {
+                payload.release_lines[index].installations = None;
+                payload.release_lines[index].share = None;
             }
             for week in &mut payload.weekly {
                 if small(week.installations) {
                     week.installations = None;
                 }
-                let before = week.release_lines.len();
-                week.release_lines.retain(|_, n| *n >= k);
-                week.hidden_lines += before - week.release_lines.len();
+                let counts: Vec<Option<u64>> =
+                    week.release_lines.values().map(|n| Some(*n)).collect();
+                let hide = hidden_cells(&counts, k);
+                let names: Vec<String> = week.release_lines.keys().cloned().collect();
+                for index in &hide {
+                    week.release_lines.remove(&names[*index]);
+                }
+                week.hidden_lines += hide.len();
             }
             for metric in &mut payload.metrics {
-                for bucket in &mut metric.histogram {
-                    if small(bucket.installations) {
-                        bucket.installations = None;
-                    }
-                }
-                if small(metric.reported) {
-                    metric.reported = None;
-                    metric.stats = Stats::Hidden;
-                    metric.histogram.clear();
-                    continue;
-                }
-                match &mut metric.stats {
-                    Stats::Count { min, max, .. } => {
-                        *min = None;
-                        *max = None;
-                    }
-                    Stats::Percent { min, max, .. } => {
-                        *min = None;
-                        *max = None;
-                    }
-                    Stats::Flag { yes, .. } => {
-                        let no = metric.reported.unwrap_or(0).saturating_sub(*yes);
-                        if *yes < k || no < k {
-                            metric.stats = Stats::Hidden;
-                        }
-                    }
-                    Stats::Values { values } => values.retain(|(_, n)| *n >= k),
-                    Stats::MapKey { .. } | Stats::None | Stats::Hidden => {}
-                }
+                metric.hide_small_groups(k);
             }
         }
         self
+    }
+}
+
+/// The cells of a group to hide: those under `k`, and when that leaves exactly one hidden,
+/// the next smallest too, so that no hidden cell is the total less the shown ones.
+fn hidden_cells(counts: &[Option<u64>], k: u64) -> Vec<usize> {
+    let mut hidden: Vec<usize> = (0..counts.len())
+        .filter(|&i| counts[i].is_some_and(|n| n < k))
+        .collect();
+    if hidden.len() == 1 {
+        let next = (0..counts.len())
+            .filter(|i| !hidden.contains(i))
+            .filter_map(|i| Some((counts[i]?, i)))
+            .min();
+        if let Some((_, i)) = next {
+            hidden.push(i);
+        }
+    }
+    hidden
+}
+
+/// Whether the nearest rank of percentile `p` of `n` values is the first or the last: the
+/// value is then one installation's own figure.
+fn extreme_rank(p: u32, n: u64) -> bool {
+    let rank = (u64::from(p) * n).div_ceil(100).max(1);
+    rank == 1 || rank == n
+}
+
+impl MetricRow {
+    fn hide_small_groups(&mut self, k: u64) {
+        let small = |n: Option<u64>| n.is_some_and(|n| n < k);
+        if small(self.reported) {
+            self.reported = None;
+            self.stats = Stats::Hidden;
+            self.histogram.clear();
+            return;
+        }
+        let reported = self.reported.unwrap_or(0);
+        // How many could report it but did not: a small difference is a small group.
+        if let Some(applicable) = self.applicable
+            && applicable > reported
+            && applicable - reported < k
+        {
+            self.applicable = None;
+        }
+        // The buckets at both ends under k go (their bounds would tell the extremes);
+        // those in between under k are hidden.
+        while self
+            .histogram
+            .first()
+            .is_some_and(|b| small(b.installations))
+        {
+            self.histogram.remove(0);
+        }
+        while self
+            .histogram
+            .last()
+            .is_some_and(|b| small(b.installations))
+        {
+            self.histogram.pop();
+        }
+        for bucket in &mut self.histogram {
+            if small(bucket.installations) {
+                bucket.installations = None;
+            }
+        }
+        let keep = |p: u32, value: &mut Option<u64>| {
+            if extreme_rank(p, reported) {
+                *value = None;
+            }
+        };
+        let keep_float = |p: u32, value: &mut Option<f64>| {
+            if extreme_rank(p, reported) {
+                *value = None;
+            }
+        };
+        match &mut self.stats {
+            Stats::Count {
+                min,
+                p50,
+                p90,
+                p99,
+                max,
+                total,
+            } => {
+                *min = None;
+                *max = None;
+                *total = None;
+                keep(50, p50);
+                keep(90, p90);
+                keep(99, p99);
+            }
+            Stats::Percent {
+                min,
+                p50,
+                p90,
+                p99,
+                max,
+            } => {
+                *min = None;
+                *max = None;
+                keep_float(50, p50);
+                keep_float(90, p90);
+                keep_float(99, p99);
+            }
+            Stats::Flag { yes, .. } => {
+                if *yes < k || reported - *yes < k {
+                    self.stats = Stats::Hidden;
+                }
+            }
+            Stats::Values { values } => {
+                let counts: Vec<Option<u64>> = values.iter().map(|(_, n)| Some(*n)).collect();
+                let hide = hidden_cells(&counts, k);
+                let mut index = 0;
+                values.retain(|_| {
+                    index += 1;
+                    !hide.contains(&(index - 1))
+                });
+            }
+            Stats::MapKey { total, .. } => *total = None,
+            Stats::None | Stats::Hidden => {}
+        }
     }
 }
 
@@ -968,17 +1077,20 @@ pub fn render_text(report: &Report) -> String {
                 } => format!(
                     "min {} p50 {} p90 {} p99 {} max {}",
                     min.map_or_else(hidden, |n| compact(u128::from(n))),
-                    compact(u128::from(*p50)),
-                    compact(u128::from(*p90)),
-                    compact(u128::from(*p99)),
+                    p50.map_or_else(hidden, |n| compact(u128::from(n))),
+                    p90.map_or_else(hidden, |n| compact(u128::from(n))),
+                    p99.map_or_else(hidden, |n| compact(u128::from(n))),
                     max.map_or_else(hidden, |n| compact(u128::from(n)))
                 ),
-                Stats::MapKey { share, total } => {
-                    format!("{} have it, total {}", percent(*share), compact(*total))
-                }
+                Stats::MapKey { share, total } => format!(
+                    "{} have it, total {}",
+                    percent(*share),
+                    total.map_or_else(hidden, compact)
+                ),
                 Stats::Flag { share, .. } => format!("yes {}", percent(*share)),
                 Stats::Percent { p50, p90, p99, .. } => {
-                    format!("p50 {p50:.1} p90 {p90:.1} p99 {p99:.1}")
+                    let show = |x: &Option<f64>| x.map_or_else(hidden, |x| format!("{x:.1}"));
+                    format!("p50 {} p90 {} p99 {}", show(p50), show(p90), show(p99))
                 }
                 Stats::Values { values } => values
                     .iter()
@@ -996,7 +1108,7 @@ pub fn render_text(report: &Report) -> String {
                 "  {:<42} {:>6}/{:<6} {:<40} {}",
                 cut(&metric.metric, 42),
                 metric.reported.map_or_else(hidden, |n| n.to_string()),
-                metric.applicable,
+                metric.applicable.map_or_else(hidden, |n| n.to_string()),
                 cut(&figures, 40),
                 cut(&metric.description, 48)
             );
@@ -1054,6 +1166,97 @@ mod tests {
         let top = log_histogram(&[u64::MAX]);
         assert_eq!(top.len(), 65);
         assert_eq!(top[64].installations, Some(1));
+    }
+
+    #[test]
+    fn one_hidden_cell_takes_the_next_smallest_with_it() {
+        let k = 5;
+        // One under k: the next smallest goes too, so the hidden one is not total - shown.
+        assert_eq!(
+            hidden_cells(&[Some(40), Some(3), Some(9), Some(20)], k),
+            [1, 2]
+        );
+        assert_eq!(
+            hidden_cells(&[Some(40), Some(3), Some(2), Some(20)], k),
+            [1, 2]
+        );
+        assert!(hidden_cells(&[Some(40), Some(9)], k).is_empty());
+    }
+
+    #[test]
+    fn a_percentile_of_the_first_or_last_rank_is_one_installations_figure() {
+        assert!(extreme_rank(99, 50), "p99 of 50 is the max");
+        assert!(extreme_rank(99, 99), "p99 of 99 is the max");
+        assert!(!extreme_rank(99, 100), "p99 of 100 is the 99th value");
+        assert!(extreme_rank(90, 9), "p90 of 9 is the max");
+        assert!(!extreme_rank(90, 10));
+        assert!(!extreme_rank(50, 5));
+    }
+
+    fn count_metric(values: &[u64]) -> MetricRow {
+        let mut sorted = values.to_vec();
+        sorted.sort_unstable();
+        MetricRow {
+            metric: "usage.machines".to_owned(),
+            pointer: "/usage/machines".to_owned(),
+            map: None,
+            description: String::new(),
+            since: None,
+            unit: "count".to_owned(),
+            applicable: Some(sorted.len() as u64 + 2),
+            reported: Some(sorted.len() as u64),
+            stats: Stats::Count {
+                min: Some(sorted[0]),
+                p50: Some(percentile(&sorted, 50)),
+                p90: Some(percentile(&sorted, 90)),
+                p99: Some(percentile(&sorted, 99)),
+                max: sorted.last().copied(),
+                total: Some(sorted.iter().map(|&n| u128::from(n)).sum()),
+            },
+            histogram: log_histogram(&sorted),
+        }
+    }
+
+    #[test]
+    fn a_distribution_shows_nothing_that_is_one_installations_own() {
+        // 20 installations, one with 950 machines.
+        let mut values: Vec<u64> = (1..=19).map(|i| 10 + i % 7).collect();
+        values.push(950);
+        let mut row = count_metric(&values);
+        row.hide_small_groups(5);
+        let Stats::Count {
+            min,
+            p50,
+            p90,
+            p99,
+            max,
+            total,
+        } = row.stats
+        else {
+            panic!("{:?}", row.stats)
+        };
+        assert_eq!((min, max, total), (None, None, None));
+        assert_eq!(p99, None, "p99 of 20 is the largest installation");
+        assert!(p50.is_some() && p90.is_some());
+        // No bucket holds fewer than 5, and none is left at either end to bound the max.
+        assert!(
+            row.histogram
+                .iter()
+                .all(|b| b.installations.is_none_or(|n| n >= 5))
+        );
+        assert!(
+            row.histogram.last().unwrap().to < 950.0,
+            "{:?}",
+            row.histogram
+        );
+        // 2 could report it and did not: fewer than k, so "of how many" is hidden.
+        assert_eq!(row.applicable, None);
+
+        let mut few = count_metric(&[3, 4, 900]);
+        few.hide_small_groups(5);
+        assert!(matches!(few.stats, Stats::Hidden));
+        assert_eq!(few.reported, None);
+        assert!(few.histogram.is_empty());
     }
 
     #[test]

@@ -27,6 +27,9 @@ use uuid::Uuid;
 use crate::guard::{Limiters, RateLimits, TrustedProxies, bounded};
 use crate::storage::{Outcome, Rejection, Store, StoreError, Submission};
 
+/// A health probe's answer, and when it was taken.
+type Probed = (Instant, Result<(), String>);
+
 /// The collector: the models it accepts, where it stores them, and its limits.
 #[derive(Clone, Debug)]
 pub struct Collector {
@@ -40,6 +43,10 @@ pub struct Collector {
     limiters: Arc<Limiters>,
     trusted: TrustedProxies,
     checks: Arc<AtomicU64>,
+    /// The pointer of each payload's installation id, if it has one.
+    installations: HashMap<&'static str, String>,
+    /// The last health probe and when it ran: one probe at a time, its answer kept 1 s.
+    health: Arc<tokio::sync::Mutex<Option<Probed>>>,
 }
 
 impl Collector {
@@ -47,6 +54,14 @@ impl Collector {
     /// without decoding or storing: the baseline of the load benchmark.
     pub fn new(models: Vec<Model>, store: Option<Store>) -> Self {
         Collector {
+            installations: models
+                .iter()
+                .filter_map(|m| {
+                    let table = crate::storage::layout::Table::of(*m);
+                    Some((m.name(), table.installation?))
+                })
+                .collect(),
+            health: Arc::new(tokio::sync::Mutex::new(None)),
             models: models.into_iter().map(|m| (m.name(), m)).collect(),
             store,
             decode_without_store: false,
@@ -319,6 +334,19 @@ async fn handle(
             );
         }
     };
+    // Stored as 64-bit signed numbers, so that versions sort as versions.
+    if [version.major(), version.minor(), version.patch()]
+        .iter()
+        .any(|&n| i64::try_from(n).is_err())
+    {
+        return error(
+            StatusCode::BAD_REQUEST,
+            format!(
+                "`{claimed}` is not a version this collector stores: its numbers must be at most {}",
+                i64::MAX
+            ),
+        );
+    }
     let Ok(document_id) = Uuid::parse_str(document_id) else {
         return error(
             StatusCode::BAD_REQUEST,
@@ -413,7 +441,12 @@ async fn handle(
     match decoded {
         Ok(value) => {
             // An installation over its limit: refused before anything is written.
-            if let Some(id) = installation_of(model, &value)
+            let installation = app
+                .installations
+                .get(payload)
+                .and_then(|pointer| value.pointer(pointer)?.as_str())
+                .and_then(|id| Uuid::parse_str(id).ok());
+            if let Some(id) = installation
                 && let Err(wait) = app.limiters.check_installation(id)
             {
                 return too_many(wait, "this installation sends too many submissions");
@@ -512,14 +545,6 @@ fn forget_idle_now_and_then(app: &Collector) {
     }
 }
 
-/// The installation id of an accepted payload, when its model has one.
-fn installation_of(model: &Model, value: &serde_json::Value) -> Option<Uuid> {
-    let leaf = model.leaves().into_iter().find(|leaf| {
-        leaf.keys.len() == 1 && matches!(leaf.shape, metrics_core::Shape::InstallationId)
-    })?;
-    Uuid::parse_str(value.pointer(&leaf.pointer)?.as_str()?).ok()
-}
-
 /// 429 with how long to wait (whole seconds, at least one).
 fn too_many(wait: Duration, why: &str) -> Response {
     let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
@@ -599,17 +624,28 @@ async fn health(State(app): State<Arc<Collector>>) -> Response {
     let Some(store) = &app.store else {
         return axum::Json(json!({ "status": "ok", "database": "none" })).into_response();
     };
-    match tokio::time::timeout(Duration::from_secs(5), store.health()).await {
-        Ok(Ok(())) => {
-            axum::Json(json!({ "status": "ok", "database": store.kind() })).into_response()
+    // One probe at a time, its answer kept for a second: a flood of GET /health costs
+    // the writers one probe a second.
+    let mut last = app.health.lock().await;
+    let fresh = last
+        .as_ref()
+        .filter(|(at, _)| at.elapsed() < Duration::from_secs(1))
+        .map(|(_, result)| result.clone());
+    let result = match fresh {
+        Some(result) => result,
+        None => {
+            let result = match tokio::time::timeout(Duration::from_secs(5), store.health()).await {
+                Ok(Ok(())) => Ok(()),
+                Ok(Err(e)) => Err(format!("the database cannot take a write: {e}")),
+                Err(_) => Err("the database did not take a write within 5 s".to_owned()),
+            };
+            *last = Some((Instant::now(), result.clone()));
+            result
         }
-        Ok(Err(e)) => error(
-            StatusCode::SERVICE_UNAVAILABLE,
-            format!("the database cannot take a write: {e}"),
-        ),
-        Err(_) => error(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "the database did not take a write within 5 s",
-        ),
+    };
+    drop(last);
+    match result {
+        Ok(()) => axum::Json(json!({ "status": "ok", "database": store.kind() })).into_response(),
+        Err(message) => error(StatusCode::SERVICE_UNAVAILABLE, message),
     }
 }

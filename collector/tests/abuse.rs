@@ -301,6 +301,8 @@ fn a_removed_database_fails_health_and_submissions_with_503() {
     for entry in std::fs::read_dir(dir.path()).unwrap() {
         std::fs::remove_file(entry.unwrap().path()).unwrap();
     }
+    // /health keeps its answer for a second.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
     let (status, text) = common::get(&format!("{}/health", server.endpoint()));
     assert_eq!(status, 503, "{text}");
     assert!(
@@ -401,4 +403,28 @@ fn slow_clients_at_the_connection_cap_do_not_stop_health_or_a_good_client() {
         .unwrap();
     child.wait().unwrap();
     assert!(!stderr.contains("Too many open files"), "{stderr}");
+}
+
+#[test]
+fn a_version_too_large_to_store_is_refused_before_it_reaches_a_batch() {
+    let server = guarded(RateLimits::none(), StoreOptions::default());
+    let huge = "9999999999999999999.0.0";
+    let url = format!(
+        "http://{}/submit/update-check/{huge}/{}",
+        server.addr,
+        uuid::Uuid::new_v4()
+    );
+    let mut response = common::agent().post(&url).send(b"{}").unwrap();
+    assert_eq!(response.status().as_u16(), 400);
+    let text = response.body_mut().read_to_string().unwrap();
+    assert!(
+        text.contains("its numbers must be at most 9223372036854775807"),
+        "{text}"
+    );
+    // Submissions around it are stored as usual.
+    let body = check_body("0f8fad5b-d9cb-469f-a165-70867728950e");
+    assert_eq!(
+        post_as(server.addr, "192.0.2.9", body.as_bytes(), false).0,
+        201
+    );
 }

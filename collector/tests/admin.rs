@@ -154,3 +154,31 @@ fn admin_responses_are_windowed() {
     child.kill().unwrap();
     child.wait().unwrap();
 }
+
+#[test]
+fn without_a_token_the_admin_side_answers_for_localhost_only() {
+    let (mut child, _, admin) = serve(&["--admin-listen", "127.0.0.1:0"], &[]).unwrap();
+    let with_host = |host: &str| {
+        let mut response = common::agent()
+            .get(&format!("{admin}/report.json"))
+            .header("Host", host)
+            .call()
+            .unwrap();
+        (
+            response.status().as_u16(),
+            response.body_mut().read_to_string().unwrap_or_default(),
+        )
+    };
+    // A page on another site, through a name rebound to 127.0.0.1, names its own host.
+    let (status, body) = with_host("rebound.example.com");
+    assert_eq!(status, 403);
+    assert!(
+        body.contains("answers requests for localhost only"),
+        "{body}"
+    );
+    for host in ["localhost:9090", "127.0.0.1:9090", "[::1]:9090"] {
+        assert_eq!(with_host(host).0, 200, "{host}");
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+}

@@ -126,7 +126,7 @@ fn installations_not_submissions(db: Db) {
         Stats::Count {
             min, max, total, ..
         } => {
-            assert_eq!((*min, *max, *total), (Some(100), Some(912), 1012));
+            assert_eq!((*min, *max, *total), (Some(100), Some(912), Some(1012)));
         }
         other => panic!("{other:?}"),
     }
@@ -559,4 +559,96 @@ fn an_older_database_gains_the_new_columns_sqlite() {
 #[test]
 fn an_older_database_gains_the_new_columns_postgres() {
     an_older_database_gains_the_new_columns(Db::postgres(&runtime()));
+}
+
+mod replaced {
+    use metrics_core::{InstallationId, Metrics, Version};
+
+    /// A heartbeat whose team count was widened in 2.1: the old field retired, a new one
+    /// under the same JSON key.
+    #[derive(Metrics)]
+    #[metrics(name = "teams-heartbeat", rename_all = "camelCase")]
+    pub struct Heartbeat {
+        /// The version
+        pub version: Version,
+        /// The installation
+        pub installation_id: InstallationId,
+        /// The number of teams, up to 65535
+        #[until("2.1")]
+        pub teams: u16,
+        /// The number of teams
+        #[since("2.1")]
+        #[metrics(rename = "teams")]
+        pub teams_wide: u32,
+    }
+}
+
+fn fields_that_share_a_key_share_a_column(db: Db) {
+    let rt = runtime();
+    let store = rt
+        .block_on(Store::connect(
+            &db.url(),
+            &[Model::of::<replaced::Heartbeat>()],
+        ))
+        .unwrap();
+    let table = &store.tables()[0];
+    assert_eq!(
+        table
+            .columns
+            .iter()
+            .map(|c| c.name.as_str())
+            .collect::<Vec<_>>(),
+        ["teams"]
+    );
+    let mut ids = Vec::new();
+    for (n, version, teams) in [(1, "2.0.0", 7u32), (2, "2.1.0", 70_000)] {
+        let version = Version::parse(version).unwrap();
+        let value = replaced::Heartbeat {
+            version: version.clone(),
+            installation_id: installation(30 + n),
+            teams: teams as u16,
+            teams_wide: teams,
+        };
+        let mut submission = heartbeat(&value, &version);
+        submission.payload = "teams-heartbeat".to_owned();
+        submission.received_at = hours_ago(2);
+        ids.push(submission.document_id);
+        rt.block_on(store.accept(submission)).unwrap();
+    }
+    let read = |id| {
+        rt.block_on(store.leaf_values("teams-heartbeat", id))
+            .unwrap()
+            .unwrap()
+    };
+    assert_eq!(read(ids[0]), [("teams".to_owned(), Some(Stored::Count(7)))]);
+    assert_eq!(
+        read(ids[1]),
+        [("teams".to_owned(), Some(Stored::Count(70_000)))]
+    );
+    // Both versions count for the one metric.
+    let report = rt
+        .block_on(store.report(&Options {
+            window: Window::days_before(now(), 7),
+            trend_weeks: 1,
+            payloads: Vec::new(),
+        }))
+        .unwrap();
+    let teams = &report.payloads[0].metrics[0];
+    assert_eq!((teams.applicable, teams.reported), (Some(2), Some(2)));
+    assert_eq!(
+        teams.since.as_deref(),
+        Some("2.1.0"),
+        "the newest field describes it"
+    );
+    rt.block_on(store.close());
+}
+
+#[test]
+fn fields_that_share_a_key_share_a_column_sqlite() {
+    fields_that_share_a_key_share_a_column(Db::sqlite());
+}
+
+#[test]
+fn fields_that_share_a_key_share_a_column_postgres() {
+    fields_that_share_a_key_share_a_column(Db::postgres(&runtime()));
 }

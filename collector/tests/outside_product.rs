@@ -140,17 +140,16 @@ fn an_outside_product_runs_its_client_against_its_collector() {
     assert_eq!(metric("usage.dashboards.capacity")["stats"]["total"], 1);
 
     // Both rows, each as its version sent it (1.1 had no alert rules, no capacity key).
-    let rows: Vec<Row> =
-        tokio::runtime::Runtime::new().unwrap().block_on(async {
-            let pool = sqlx::SqlitePool::connect(&database).await.unwrap();
-            sqlx::query_as(
-                "SELECT version, usage__agents, usage__alert_rules, usage__dashboards__capacity \
+    let rows: Vec<Row> = tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let pool = sqlx::SqlitePool::connect(&database).await.unwrap();
+        sqlx::query_as(
+            "SELECT version, usage__agents, usage__alert_rules, usage__dashboards__capacity \
                  FROM heartbeat ORDER BY received_at",
-            )
-            .fetch_all(&pool)
-            .await
-            .unwrap()
-        });
+        )
+        .fetch_all(&pool)
+        .await
+        .unwrap()
+    });
     assert_eq!(
         rows,
         [

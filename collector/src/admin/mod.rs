@@ -28,6 +28,10 @@ use crate::storage::Store;
 
 pub use page::WINDOWS;
 
+/// The most connections the admin listener serves at once: operators are few, and its
+/// descriptors come out of the margin the public listener leaves.
+pub const MAX_CONNECTIONS: usize = 32;
+
 /// The default of `k`: a group of fewer installations shows no figures.
 pub const DEFAULT_MIN_GROUP: u64 = 5;
 
@@ -94,13 +98,17 @@ pub fn router(store: Store, config: AdminConfig) -> Router {
 }
 
 /// The token a request carries: the password of HTTP Basic (what a browser sends after
-/// its prompt), or a Bearer token.
+/// its prompt), or a Bearer token (the scheme's name in any case).
 fn presented(headers: &HeaderMap) -> Option<String> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    if let Some(token) = value.strip_prefix("Bearer ") {
-        return Some(token.trim().to_owned());
+    let (scheme, credentials) = value.split_once(' ')?;
+    if scheme.eq_ignore_ascii_case("bearer") {
+        return Some(credentials.trim().to_owned());
     }
-    let encoded = value.strip_prefix("Basic ")?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let encoded = credentials;
     let decoded = base64::engine::general_purpose::STANDARD
         .decode(encoded.trim())
         .ok()?;
@@ -111,8 +119,32 @@ fn presented(headers: &HeaderMap) -> Option<String> {
     )
 }
 
+/// Whether the request names the host as loopback (`localhost`, `127.0.0.1`, `[::1]`):
+/// without a token the admin side answers only those, so that a web page cannot reach it
+/// through a DNS name rebound to 127.0.0.1.
+fn loopback_host(headers: &HeaderMap) -> bool {
+    let Some(host) = headers.get(header::HOST).and_then(|h| h.to_str().ok()) else {
+        return false;
+    };
+    let name = match host.strip_prefix('[') {
+        Some(rest) => rest.split_once(']').map_or(rest, |(name, _)| name),
+        None => host.rsplit_once(':').map_or(host, |(name, _)| name),
+    };
+    name.eq_ignore_ascii_case("localhost")
+        || name
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|address| address.is_loopback())
+}
+
 async fn authorize(State(admin): State<Arc<Admin>>, request: Request, next: Next) -> Response {
     let Some(expected) = admin.token else {
+        if !loopback_host(request.headers()) {
+            return (
+                StatusCode::FORBIDDEN,
+                "without a token, the admin side answers requests for localhost only\n",
+            )
+                .into_response();
+        }
         return next.run(request).await;
     };
     let granted = presented(request.headers())
@@ -175,7 +207,7 @@ impl Admin {
         Ok((
             weeks,
             Options {
-                window: Window::days_before(SystemTime::now(), 7 * u64::from(weeks)),
+                window: Window::days_before(this_hour(), 7 * u64::from(weeks)),
                 trend_weeks: weeks.max(8),
                 payloads,
             },
@@ -191,6 +223,17 @@ impl Admin {
         })?;
         Ok((weeks, report.hide_small_groups(self.min_group)))
     }
+}
+
+/// The start of the current hour: the admin side's windows end there, so that two reads
+/// a few minutes apart show the same figures (their difference cannot single out an
+/// installation that just reported).
+fn this_hour() -> SystemTime {
+    let now = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs();
+    SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(now - now % 3600)
 }
 
 fn unavailable() -> Refusal {
@@ -231,9 +274,8 @@ struct Examples {
     weeks: Option<u32>,
 }
 
-/// How many examples `/rejected` shows, and how much of each body.
+/// How many examples `/rejected` shows.
 const EXAMPLES: i64 = 10;
-const BODY_SHOWN: usize = 2048;
 
 async fn rejected(State(admin): State<Arc<Admin>>, Query(query): Query<Examples>) -> Response {
     let window = WindowQuery {
@@ -255,11 +297,7 @@ async fn rejected(State(admin): State<Arc<Admin>>, Query(query): Query<Examples>
         )
         .await;
     match rows {
-        Ok(mut rows) => {
-            for row in &mut rows {
-                row.body.truncate(BODY_SHOWN);
-                row.errors.truncate(BODY_SHOWN);
-            }
+        Ok(rows) => {
             Html(page::rejected(&query.payload, &query.version, &query.rule, &rows).into_string())
                 .into_response()
         }

@@ -39,6 +39,11 @@ fn number(n: impl Into<u128>) -> String {
     out
 }
 
+/// A figure, or a dash where the small-numbers rule holds it back.
+fn shown(n: Option<u128>) -> String {
+    n.map_or_else(|| "–".to_owned(), number)
+}
+
 fn percent(share: f64) -> String {
     format!("{:.1}%", share * 100.0)
 }
@@ -145,7 +150,7 @@ fn payload_section(report: &PayloadReport, k: u64, weeks: u32) -> Markup {
                             @for row in &report.rejected {
                                 tr {
                                     td { (row.claimed_version) } td { (row.rule) } td.n { (number(row.submissions)) }
-                                    td { a href=(format!("rejected?payload={}&version={}&rule={}&weeks={weeks}", report.name, row.claimed_version, row.rule)) { "examples" } }
+                                                                        td { a href=(examples_link(&report.name, &row.claimed_version, &row.rule, weeks)) { "examples" } }
                                 }
                             }
                         }
@@ -154,6 +159,18 @@ fn payload_section(report: &PayloadReport, k: u64, weeks: u32) -> Markup {
             }
         }
     }
+}
+
+/// The link to a few examples of rejections, its values percent-encoded (`+` in build
+/// metadata is not a space).
+fn examples_link(payload: &str, version: &str, rule: &str, weeks: u32) -> String {
+    let query = form_urlencoded::Serializer::new(String::new())
+        .append_pair("payload", payload)
+        .append_pair("version", version)
+        .append_pair("rule", rule)
+        .append_pair("weeks", &weeks.to_string())
+        .finish();
+    format!("rejected?{query}")
 }
 
 /// A count bucket as people read it: `0`, `1`, `2-3`, `512-1023`.
@@ -207,7 +224,7 @@ fn header(row: &MetricRow) -> Markup {
                 Some(n) => { (number(n)) }
                 None => { "fewer than k" }
             }
-            " of " (number(row.applicable))
+            @if let Some(applicable) = row.applicable { " of " (number(applicable)) }
         }
     }
 }
@@ -218,13 +235,18 @@ fn metric(row: &MetricRow, k: u64) -> Markup {
             (header(row))
             @match &row.stats {
                 Stats::Count { p50, p90, p99, total, .. } => {
-                    p { "median " strong { (number(*p50)) } " · p90 " (number(*p90)) " · p99 " (number(*p99)) " · total " (number(*total)) }
+                    p {
+                        "median " strong { (shown(p50.map(u128::from))) }
+                        " · p90 " (shown(p90.map(u128::from))) " · p99 " (shown(p99.map(u128::from)))
+                        @if let Some(total) = total { " · total " (number(*total)) }
+                    }
                     figure.chart data-chart="histogram" data-buckets=(row.histogram.len()) {
                         (svg(charts::histogram(&row.histogram, count_label)))
                     }
                 }
                 Stats::Percent { p50, p90, p99, .. } => {
-                    p { "median " strong { (format!("{p50:.1}")) } " · p90 " (format!("{p90:.1}")) " · p99 " (format!("{p99:.1}")) }
+                    @let tenth = |x: &Option<f64>| x.map_or_else(|| "–".to_owned(), |x| format!("{x:.1}"));
+                    p { "median " strong { (tenth(p50)) } " · p90 " (tenth(p90)) " · p99 " (tenth(p99)) }
                     figure.chart data-chart="histogram" data-buckets=(row.histogram.len()) {
                         (svg(charts::histogram(&row.histogram, |b| format!("{}", b.from))))
                     }
@@ -239,7 +261,7 @@ fn metric(row: &MetricRow, k: u64) -> Markup {
                     }
                 }
                 Stats::MapKey { share, total } => {
-                    p { (percent(*share)) " · total " (number(*total)) }
+                    p { (percent(*share)) @if let Some(total) = total { " · total " (number(*total)) } }
                 }
                 Stats::Hidden => { p.hidden-group { "Fewer than " (k) " installations: not shown." } }
                 Stats::None => {}
@@ -276,7 +298,7 @@ fn map_card(map: &str, keys: &[&MetricRow], k: u64) -> Markup {
                             td { (key_name(&row.metric)) }
                             @match (&row.stats, row.reported) {
                                 (Stats::MapKey { share, total }, Some(n)) => {
-                                    td.n { (number(n)) } td.n { (percent(*share)) } td.n { (number(*total)) }
+                                    td.n { (number(n)) } td.n { (percent(*share)) } td.n { (shown(*total)) }
                                 }
                                 _ => { td.n { (hidden(k)) } td {} td {} }
                             }
@@ -292,7 +314,61 @@ fn key_name(metric: &str) -> &str {
     metric.rsplit_once('.').map_or(metric, |(_, key)| key)
 }
 
-/// A few rejected submissions, for a claimed version and rule.
+/// A rejected body's shape without its values: the keys as sent, each value replaced by
+/// its JSON type, so that the page shows what was wrong, not one installation's numbers.
+fn skeleton(body: &[u8]) -> String {
+    fn blank(value: &serde_json::Value) -> serde_json::Value {
+        use serde_json::Value;
+        match value {
+            Value::Object(map) => {
+                Value::Object(map.iter().map(|(k, v)| (k.clone(), blank(v))).collect())
+            }
+            Value::Array(items) => Value::Array(items.iter().map(blank).collect()),
+            Value::Null => Value::Null,
+            Value::Bool(_) => Value::from("<flag>"),
+            Value::Number(_) => Value::from("<number>"),
+            Value::String(_) => Value::from("<text>"),
+        }
+    }
+    match serde_json::from_slice::<serde_json::Value>(body) {
+        Ok(value) => {
+            let mut text = serde_json::to_string_pretty(&blank(&value)).unwrap_or_default();
+            if text.len() > 4096 {
+                let mut end = 4096;
+                while !text.is_char_boundary(end) {
+                    end -= 1;
+                }
+                text.truncate(end);
+                text.push_str("\n...");
+            }
+            text
+        }
+        Err(e) => format!("(not JSON: {} bytes; {e})", body.len()),
+    }
+}
+
+/// The violations of a rejection as `pointer: rule` lines (the messages can quote the
+/// values sent; the database keeps them for the operator).
+fn rules(errors: &str) -> String {
+    let violations: Vec<serde_json::Value> = serde_json::from_str(errors).unwrap_or_default();
+    violations
+        .iter()
+        .map(|v| {
+            format!(
+                "{}: {}",
+                v["pointer"]
+                    .as_str()
+                    .filter(|p| !p.is_empty())
+                    .unwrap_or("(root)"),
+                v["rule"].as_str().unwrap_or("")
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// A few rejected submissions, for a claimed version and rule: where each went wrong and
+/// the shape of its body, never its values.
 pub fn rejected(payload: &str, version: &str, rule: &str, rows: &[RejectedRow]) -> Markup {
     html! {
         (DOCTYPE)
@@ -305,12 +381,15 @@ pub fn rejected(payload: &str, version: &str, rule: &str, rows: &[RejectedRow]) 
             }
             body {
                 h1 { "Rejected: " (payload) " " (version) ", rule " code { (rule) } }
-                p { a href="./" { "back to the report" } " · the newest " (rows.len()) ", bodies cut at 2 KiB" }
+                                p {
+                    a href="./" { "back to the report" }
+                    " · the newest " (rows.len()) "; each body's keys as sent, its values left out (the database keeps them)"
+                }
                 @for row in rows {
                     div.metric {
-                        p.muted { "document " code { (row.document_id) } " · " (row.violations) " violations" }
-                        pre { (row.errors) }
-                        pre { (String::from_utf8_lossy(&row.body)) }
+                        p.muted { (row.violations) " violations" }
+                        pre { (rules(&row.errors)) }
+                        pre { (skeleton(&row.body)) }
                     }
                 }
             }

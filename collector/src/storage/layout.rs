@@ -98,8 +98,18 @@ pub struct Column {
     pub pointer: String,
     /// How it is stored.
     pub kind: Kind,
-    /// The leaf (for two fields that share a JSON key, the first one declared).
+    /// The leaf; for fields that share a JSON key (in versions that do not overlap) and are
+    /// stored alike, the newest one (its doc, unit and since describe the column).
     pub leaf: Leaf,
+    /// Every leaf stored in this column (one, or the fields that share its key).
+    pub leaves: Vec<Leaf>,
+}
+
+impl Column {
+    /// Whether a payload sent by `release` carries this column's metric.
+    pub fn exists_at(&self, release: metrics_core::Release) -> bool {
+        self.leaves.iter().any(|leaf| leaf.exists_at(release))
+    }
 }
 
 /// The table of one payload.
@@ -185,9 +195,16 @@ impl Table {
     pub fn of(model: Model) -> Table {
         let leaves = model.leaves();
         let version_pointer = model.version_key().map(|key| format!("/{key}"));
+        // The installation id: a top-level field every version sends (an id that some
+        // versions lack cannot count installations).
         let installation = leaves
             .iter()
-            .find(|leaf| leaf.keys.len() == 1 && matches!(leaf.shape, Shape::InstallationId))
+            .find(|leaf| {
+                leaf.keys.len() == 1
+                    && matches!(leaf.shape, Shape::InstallationId)
+                    && leaf.availability.since().is_none()
+                    && leaf.availability.until().is_none()
+            })
             .map(|leaf| leaf.pointer.clone());
         let mut taken: BTreeSet<String> = ENVELOPE.iter().map(|s| (*s).to_owned()).collect();
         taken.insert("body".to_owned());
@@ -201,29 +218,37 @@ impl Table {
             let kind = Kind::of(leaf.shape);
             // Two fields sharing a JSON key (in versions that do not overlap) share a column
             // when they are stored alike.
-            if columns
-                .iter()
-                .any(|c| c.pointer == leaf.pointer && c.kind == kind)
+            if let Some(column) = columns
+                .iter_mut()
+                .find(|c| c.pointer == leaf.pointer && c.kind == kind)
             {
+                column.leaves.push(leaf.clone());
+                column.leaf = leaf;
                 continue;
             }
+            // A name taken already gets a suffix from its pointer, the same whatever the
+            // order of declaration.
             let mut name = fit(snake(&leaf.label()));
-            let mut n = 1;
-            while taken.contains(&name) {
-                n += 1;
-                name = fit(format!("{}_{n}", snake(&leaf.label())));
+            if taken.contains(&name) {
+                let digest = metrics_core::Sha1Digest::of(format!("{}:{kind:?}", leaf.pointer));
+                name = fit(format!(
+                    "{}_{}",
+                    snake(&leaf.label()),
+                    &digest.to_string()[..6]
+                ));
             }
             taken.insert(name.clone());
             columns.push(Column {
                 name,
                 pointer: leaf.pointer.clone(),
                 kind,
+                leaves: vec![leaf.clone()],
                 leaf,
             });
         }
         Table {
             payload: model.name(),
-            name: snake(model.name()),
+            name: fit(snake(model.name())),
             model,
             installation,
             columns,
@@ -245,7 +270,7 @@ impl Table {
         if self.installation.is_some() {
             out.push((
                 "installation_id".to_owned(),
-                if pg { "UUID NOT NULL" } else { "TEXT NOT NULL" }.to_owned(),
+                if pg { "UUID" } else { "TEXT" }.to_owned(),
             ));
         }
         let integer = if pg { "BIGINT" } else { "INTEGER" };
@@ -286,10 +311,19 @@ impl Table {
 
     /// Each leaf column's value in an accepted payload (`None`: the version lacks the
     /// leaf, or sent `null`, or a map did not send the key).
-    pub fn values<'v>(&self, payload: &'v Value) -> Vec<Option<&'v Value>> {
+    pub fn values<'v>(
+        &self,
+        payload: &'v Value,
+        release: metrics_core::Release,
+    ) -> Vec<Option<&'v Value>> {
         self.columns
             .iter()
-            .map(|column| payload.pointer(&column.pointer).filter(|v| !v.is_null()))
+            .map(|column| {
+                if !column.exists_at(release) {
+                    return None;
+                }
+                payload.pointer(&column.pointer).filter(|v| !v.is_null())
+            })
             .collect()
     }
 }
@@ -428,9 +462,21 @@ pub fn week_start(dialect: Dialect) -> &'static str {
     }
 }
 
-/// Newest version first (a release after its pre-releases), then latest first.
-pub const NEWEST_VERSION_FIRST: &str = "version_major DESC, version_minor DESC, version_patch DESC, \
-    (version_pre IS NULL) DESC, version_pre DESC, received_at DESC";
+/// Newest version first (a release after its pre-releases), then latest first. Pre-release
+/// labels compare byte by byte on both databases (PostgreSQL's `C` collation, SQLite's
+/// default), so that both pick the same newest version.
+pub fn newest_version_first(dialect: Dialect) -> &'static str {
+    match dialect {
+        Dialect::Postgres => {
+            "version_major DESC, version_minor DESC, version_patch DESC, \
+             (version_pre IS NULL) DESC, version_pre COLLATE \"C\" DESC, received_at DESC"
+        }
+        Dialect::Sqlite => {
+            "version_major DESC, version_minor DESC, version_patch DESC, \
+             (version_pre IS NULL) DESC, version_pre DESC, received_at DESC"
+        }
+    }
+}
 
 /// The views: per payload with an installation id, the last week's latest report per
 /// installation, the installations per version, and the installations per version per
@@ -440,6 +486,7 @@ fn views(tables: &[Table], dialect: Dialect) -> Vec<String> {
     let replace = |name: &str, query: String| {
         format!("DROP VIEW IF EXISTS {name};\nCREATE VIEW {name} AS\n{query}")
     };
+    let newest = newest_version_first(dialect);
     for table in tables.iter().filter(|t| t.installation.is_some()) {
         let t = quoted(&table.name);
         let since = last_week(dialect);
@@ -456,7 +503,7 @@ fn views(tables: &[Table], dialect: Dialect) -> Vec<String> {
                 "-- Installations active in the last 7 days per version, each counted once, at the\n\
                  -- newest version it reported.\n\
                  SELECT version, version_major, version_minor, version_patch, version_pre, COUNT(*) AS installations\n\
-                 FROM (\n    SELECT installation_id, version, version_major, version_minor, version_patch, version_pre,\n        ROW_NUMBER() OVER (PARTITION BY installation_id ORDER BY {NEWEST_VERSION_FIRST}) AS newest\n    FROM {t} WHERE {since}\n) AS installations WHERE newest = 1\n\
+                 FROM (\n    SELECT installation_id, version, version_major, version_minor, version_patch, version_pre,\n        ROW_NUMBER() OVER (PARTITION BY installation_id ORDER BY {newest}) AS newest\n    FROM {t} WHERE {since}\n) AS installations WHERE newest = 1\n\
                  GROUP BY version, version_major, version_minor, version_patch, version_pre"
             ),
         ));
@@ -467,7 +514,7 @@ fn views(tables: &[Table], dialect: Dialect) -> Vec<String> {
                 "-- Active installations per calendar week (Monday, UTC) and version, each counted\n\
                  -- once per week, at the newest version it reported that week.\n\
                  SELECT week, version, version_major, version_minor, COUNT(*) AS installations\n\
-                 FROM (\n    SELECT installation_id, {week} AS week, version, version_major, version_minor,\n        ROW_NUMBER() OVER (PARTITION BY installation_id, {week} ORDER BY {NEWEST_VERSION_FIRST}) AS newest\n    FROM {t}\n) AS installations WHERE newest = 1\n\
+                 FROM (\n    SELECT installation_id, {week} AS week, version, version_major, version_minor,\n        ROW_NUMBER() OVER (PARTITION BY installation_id, {week} ORDER BY {newest}) AS newest\n    FROM {t}\n) AS installations WHERE newest = 1\n\
                  GROUP BY week, version, version_major, version_minor"
             ),
         ));

@@ -708,6 +708,17 @@ fn add_columns(
     existing: &[(String, String)],
 ) -> Result<Vec<String>, StoreError> {
     let mut out = Vec::new();
+    // A model that gained an installation id: its column is added (NULL for older rows).
+    if table.installation.is_some() && !existing.iter().any(|(name, _)| name == "installation_id") {
+        let ty = match dialect {
+            Dialect::Postgres => "UUID",
+            Dialect::Sqlite => "TEXT",
+        };
+        out.push(format!(
+            "ALTER TABLE {} ADD COLUMN installation_id {ty}",
+            quoted(&table.name)
+        ));
+    }
     for column in &table.columns {
         match existing.iter().find(|(name, _)| *name == column.name) {
             Some((_, ty)) => {
@@ -752,6 +763,31 @@ async fn check_tables(pool: &Pool, tables: &[Table], dialect: Dialect) -> Result
             return Err(StoreError::new(format!(
                 "the database has no table `{}` for the payload {}: it was not created by `collector serve` for these payloads",
                 table.name, table.payload
+            )));
+        }
+        let columns = match dialect {
+            Dialect::Sqlite => format!("SELECT name FROM pragma_table_info('{}')", table.name),
+            Dialect::Postgres => format!(
+                "SELECT column_name::text FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = '{}'",
+                table.name
+            ),
+        };
+        let existing: Vec<String> = on_pool!(pool, |pool| {
+            sqlx::query_scalar(sqlx::AssertSqlSafe(columns))
+                .fetch_all(pool)
+                .await?
+        });
+        let missing: Vec<&str> = table
+            .columns
+            .iter()
+            .map(|c| c.name.as_str())
+            .filter(|name| !existing.iter().any(|e| e == name))
+            .collect();
+        if !missing.is_empty() {
+            return Err(StoreError::new(format!(
+                "the table `{}` lacks the columns {} that these payloads declare: the database was made by an older model; `collector serve` adds them at start",
+                table.name,
+                missing.join(", ")
             )));
         }
     }

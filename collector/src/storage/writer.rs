@@ -276,13 +276,8 @@ enum Bind {
 fn row(table: &Table, submission: &Submission, sqlite: bool) -> Result<Vec<Bind>, StoreError> {
     let mut out = vec![Bind::Text(submission.document_id.hyphenated().to_string())];
     if let Some(pointer) = &table.installation {
-        let id = submission
-            .value
-            .pointer(pointer)
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned();
-        out.push(Bind::Text(id));
+        let id = submission.value.pointer(pointer).and_then(Value::as_str);
+        out.push(Bind::OptionalText(id.map(str::to_owned)));
     }
     let version = &submission.version;
     let part = |n: u64| {
@@ -301,7 +296,12 @@ fn row(table: &Table, submission: &Submission, sqlite: bool) -> Result<Vec<Bind>
     ));
     out.push(Bind::Text(timestamp(submission.received_at)));
     out.push(Bind::Text(submission.body.clone()));
-    for (column, value) in table.columns.iter().zip(table.values(&submission.value)) {
+    let release = submission.version.release();
+    for (column, value) in table
+        .columns
+        .iter()
+        .zip(table.values(&submission.value, release))
+    {
         out.push(match column.kind {
             // SQLite keeps a count up to i64::MAX as an INTEGER, above it as decimal TEXT
             // (its column is ANY); PostgreSQL casts the decimal text to NUMERIC.
@@ -560,7 +560,7 @@ async fn write(
         if jobs.iter().any(|job| matches!(job, Job::Reject(..))) {
             // The table of rejections is bounded: the oldest go first, and are counted.
             let by_rows = sqlx::query(sqlx::AssertSqlSafe(statements.prune_rows.as_str()))
-                .bind(settings.rejected_rows as i64)
+                .bind(i64::try_from(settings.rejected_rows).unwrap_or(i64::MAX))
                 .execute(&mut *tx)
                 .await?
                 .rows_affected();
