@@ -113,8 +113,15 @@ pub(crate) fn duration_millis(duration: &Duration) -> u64 {
 
 /// A SHA-1 digest, sent as 40 lowercase hex digits: the only way to send something that
 /// identifies a secret (a license key serial) without sending it.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
-pub struct Sha1Digest([u8; 20]);
+///
+/// The hex digits are computed once, when the digest is made, so that sending a digest costs
+/// what sending its hex `String` costs.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Sha1Digest {
+    bytes: [u8; 20],
+    /// `bytes` as lowercase hex digits: ASCII only (see [`Sha1Digest::as_hex`]).
+    hex: [u8; 40],
+}
 
 /// Why a string is not a [`Sha1Digest`] or an [`InstallationId`].
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -137,23 +144,47 @@ impl Sha1Digest {
 
     /// The digest of `bytes`.
     pub fn of(bytes: impl AsRef<[u8]>) -> Self {
-        Sha1Digest(sha1::Sha1::digest(bytes.as_ref()).into())
+        Self::from_bytes(sha1::Sha1::digest(bytes.as_ref()).into())
+    }
+
+    /// The digest whose 20 bytes are `bytes`.
+    pub fn from_bytes(bytes: [u8; 20]) -> Self {
+        Sha1Digest {
+            bytes,
+            hex: hex(&bytes),
+        }
     }
 
     /// The 20 digest bytes.
     pub fn as_bytes(&self) -> &[u8; 20] {
-        &self.0
+        &self.bytes
     }
 
-    fn hex(&self) -> [u8; 40] {
-        const DIGITS: &[u8; 16] = b"0123456789abcdef";
-        let mut out = [0u8; 40];
-        for (i, byte) in self.0.iter().enumerate() {
-            out[2 * i] = DIGITS[usize::from(byte >> 4)];
-            out[2 * i + 1] = DIGITS[usize::from(byte & 0xf)];
-        }
-        out
+    /// The 40 lowercase hex digits.
+    pub fn as_hex(&self) -> &str {
+        // SAFETY: `hex` is private and only ever written by `hex()`, whose bytes all come
+        // from `b"0123456789abcdef"`: ASCII, hence UTF-8. Validating them on every send
+        // would cost a fifth of the time of sending the digest.
+        unsafe { std::str::from_utf8_unchecked(&self.hex) }
     }
+}
+
+impl Default for Sha1Digest {
+    /// The digest of 20 zero bytes (not of any input).
+    fn default() -> Self {
+        Self::from_bytes([0; 20])
+    }
+}
+
+/// `bytes` as 40 lowercase hex digits (ASCII).
+fn hex(bytes: &[u8; 20]) -> [u8; 40] {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = [0u8; 40];
+    for (pair, byte) in out.chunks_exact_mut(2).zip(bytes) {
+        pair[0] = DIGITS[usize::from(byte >> 4)];
+        pair[1] = DIGITS[usize::from(byte & 0xf)];
+    }
+    out
 }
 
 impl FromStr for Sha1Digest {
@@ -178,15 +209,13 @@ impl FromStr for Sha1Digest {
             out[i] =
                 (nibble(pair[0]).ok_or_else(error)? << 4) | nibble(pair[1]).ok_or_else(error)?;
         }
-        Ok(Sha1Digest(out))
+        Ok(Sha1Digest::from_bytes(out))
     }
 }
 
 impl fmt::Display for Sha1Digest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let hex = self.hex();
-        // The buffer holds ASCII hex digits only.
-        f.write_str(std::str::from_utf8(&hex).map_err(|_| fmt::Error)?)
+        f.write_str(self.as_hex())
     }
 }
 
@@ -197,10 +226,9 @@ impl fmt::Debug for Sha1Digest {
 }
 
 impl serde::Serialize for Sha1Digest {
+    #[inline]
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let hex = self.hex();
-        let text = std::str::from_utf8(&hex).map_err(serde::ser::Error::custom)?;
-        serializer.serialize_str(text)
+        serializer.serialize_str(self.as_hex())
     }
 }
 
@@ -328,6 +356,14 @@ mod tests {
                 .is_err()
         );
         assert!("a9993e".parse::<Sha1Digest>().is_err());
+        assert_eq!(
+            Sha1Digest::default().as_hex(),
+            "0000000000000000000000000000000000000000"
+        );
+        let every_byte: [u8; 20] = std::array::from_fn(|i| (i * 13) as u8 ^ 0xa5);
+        let made = Sha1Digest::from_bytes(every_byte);
+        assert_eq!(made.as_hex().parse::<Sha1Digest>().unwrap(), made);
+        assert_eq!(made.as_bytes(), &every_byte);
         assert_eq!(
             serde_json::from_str::<Sha1Digest>("\"a9993e364706816aba3e25717850c26c9cd0d89d\"")
                 .unwrap(),

@@ -6,10 +6,10 @@ use std::time::Duration;
 use schemars::Schema;
 use serde::Serializer;
 use serde::de::Deserializer;
-use serde::ser::SerializeMap;
+use serde::ser::{SerializeMap, SerializeStruct};
 
 use crate::decode::{self, DecodeCx};
-use crate::enums::{MetricEnum, variant_exists};
+use crate::enums::MetricEnum;
 use crate::schema::SchemaContext;
 use crate::shape::Shape;
 use crate::types::{Bytes, InstallationId, Percent, Sha1Digest};
@@ -46,6 +46,35 @@ pub trait MetricValue {
         release: Release,
         serializer: S,
     ) -> Result<S::Ok, S::Error>;
+
+    /// Writes `value` as the struct field `key` at `release`. Types whose `Serialize` impl
+    /// sends what [`MetricValue::serialize_metric`] sends at every release pass themselves,
+    /// as plain serde code would; the others pass a [`Versioned`] view.
+    #[doc(hidden)]
+    #[inline(always)]
+    fn serialize_field<S: SerializeStruct>(
+        state: &mut S,
+        key: &'static str,
+        value: &Self,
+        release: Release,
+    ) -> Result<(), S::Error> {
+        state.serialize_field(key, &Versioned::at_release(value, release))
+    }
+
+    /// Writes `value` as the map entry `key` at `release` (see
+    /// [`MetricValue::serialize_field`]).
+    #[doc(hidden)]
+    #[inline(always)]
+    fn serialize_entry<M: SerializeMap>(
+        map: &mut M,
+        key: &'static str,
+        value: &Self,
+        release: Release,
+    ) -> Result<(), M::Error> {
+        // Key and value apart: serde_json marks these two `#[inline]`, not `serialize_entry`.
+        map.serialize_key(key)?;
+        map.serialize_value(&Versioned::at_release(value, release))
+    }
 
     /// Reads a value as sent at `cx.release()`, validating it against this type's schema
     /// at that release: `Ok(None)` when a violation was recorded in `cx`, `Err` on
@@ -139,6 +168,17 @@ macro_rules! unsigned_metric {
                 serializer.serialize_u64(*self as u64)
             }
 
+            #[inline(always)]
+            fn serialize_field<S: SerializeStruct>(state: &mut S, key: &'static str, value: &Self, _: Release) -> Result<(), S::Error> {
+                state.serialize_field(key, value)
+            }
+
+            #[inline(always)]
+            fn serialize_entry<M: SerializeMap>(map: &mut M, key: &'static str, value: &Self, _: Release) -> Result<(), M::Error> {
+                map.serialize_key(key)?;
+                map.serialize_value(value)
+            }
+
             #[inline]
             fn decode_metric<'de, D: Deserializer<'de>>(cx: &mut DecodeCx<'_>, deserializer: D) -> Result<Option<Self>, D::Error> {
                 // The range check makes the cast exact.
@@ -169,6 +209,17 @@ macro_rules! plain_metric {
             #[inline]
             fn serialize_metric<S: Serializer>(&self, _: Release, serializer: S) -> Result<S::Ok, S::Error> {
                 serde::Serialize::serialize(self, serializer)
+            }
+
+            #[inline(always)]
+            fn serialize_field<S: SerializeStruct>(state: &mut S, key: &'static str, value: &Self, _: Release) -> Result<(), S::Error> {
+                state.serialize_field(key, value)
+            }
+
+            #[inline(always)]
+            fn serialize_entry<M: SerializeMap>(map: &mut M, key: &'static str, value: &Self, _: Release) -> Result<(), M::Error> {
+                map.serialize_key(key)?;
+                map.serialize_value(value)
             }
 
             #[inline]
@@ -353,18 +404,14 @@ impl<K: MetricEnum + MetricValue + Ord, V: MetricValue> MetricValue for BTreeMap
         release: Release,
         serializer: S,
     ) -> Result<S::Ok, S::Error> {
-        let exists = |key: &K| variant_exists(key, release);
-        let len = if K::ALWAYS {
-            self.len()
-        } else {
-            self.keys().filter(|key| exists(key)).count()
-        };
+        // Keys whose variant does not exist at the release are not sent: the derive looks up
+        // the few variants the release lacks instead of counting every entry.
+        let len = self.len() - K::unsent_keys(release, |key| self.contains_key(key));
         let mut map = serializer.serialize_map(Some(len))?;
-        for (key, value) in self.iter().filter(|(key, _)| exists(key)) {
-            map.serialize_entry(
-                &Versioned::at_release(key, release),
-                &Versioned::at_release(value, release),
-            )?;
+        for (key, value) in self {
+            if let Some(name) = key.name_at(release) {
+                V::serialize_entry(&mut map, name, value, release)?;
+            }
         }
         map.end()
     }

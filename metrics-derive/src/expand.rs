@@ -25,6 +25,26 @@ fn availability(since: &Option<VersionLit>, until: &Option<VersionLit>) -> Token
     quote!(::metrics_core::Availability::new(#since, #until))
 }
 
+/// `in_range(__release, since, until)` of a gated field or variant; `None` when it has
+/// neither (it exists at every release).
+fn in_range(since: &Option<VersionLit>, until: &Option<VersionLit>) -> Option<TokenStream> {
+    if since.is_none() && until.is_none() {
+        return None;
+    }
+    let since = since
+        .as_ref()
+        .map(release)
+        .unwrap_or_else(|| quote!(::metrics_core::Release::new(0, 0, 0)));
+    let until = match until {
+        Some(until) => {
+            let until = release(until);
+            quote!(::core::option::Option::Some(#until))
+        }
+        None => quote!(::core::option::Option::None),
+    };
+    Some(quote!(::metrics_core::__private::in_range(__release, #since, #until)))
+}
+
 fn release(version: &VersionLit) -> TokenStream {
     let [major, minor, patch] = version.parts;
     quote!(::metrics_core::Release::new(#major, #minor, #patch))
@@ -53,14 +73,17 @@ fn expand_struct(container: &Container, fields: &[Field]) -> TokenStream {
         }
     });
 
-    let present = present_flags(fields);
+    let gates = Gates::new(fields);
+    let gate_lets = gates.lets();
+    let len = gates.len();
     let writes = fields.iter().enumerate().map(|(index, field)| {
         let member = field.ident;
         let key = &field.key;
         let ty = checked_ty(field);
+        let present = gates.present(index);
         // Only the type carries the field's span (for errors): the locals and `self` keep
         // the derive's own, so that the derive works inside `macro_rules!` too.
-        quote!(__writer.field::<#ty>(#key, __present[#index], &self.#member)?;)
+        quote!(__writer.field::<#ty>(#key, #present, &self.#member)?;)
     });
 
     // The earliest `since` inside this struct: its own fields' since, or for fields without
@@ -176,11 +199,11 @@ fn expand_struct(container: &Container, fields: &[Field]) -> TokenStream {
                 __release: ::metrics_core::Release,
                 __serializer: __S,
             ) -> ::core::result::Result<__S::Ok, __S::Error> {
-                let __present: [::core::primitive::bool; #count] = [#(#present),*];
+                #gate_lets
                 let mut __writer = ::metrics_core::__private::StructWriter::begin(
                     __serializer,
                     <Self as ::metrics_core::Metrics>::NAME,
-                    &__present,
+                    #len,
                     __release,
                 )?;
                 #(#writes)*
@@ -215,29 +238,88 @@ fn version_field<'f, 'a>(fields: &'f [Field<'a>]) -> Option<&'f Field<'a>> {
         })
 }
 
-/// Whether each field exists at `__release`, from constants: `true` for ungated fields, so
-/// that the optimizer folds them away.
-fn present_flags(fields: &[Field]) -> Vec<TokenStream> {
-    fields
-        .iter()
-        .map(|field| match (&field.attrs.since, &field.attrs.until) {
-            (None, None) => quote!(true),
-            (since, until) => {
-                let since = since
-                    .as_ref()
-                    .map(release)
-                    .unwrap_or_else(|| quote!(::metrics_core::Release::new(0, 0, 0)));
-                let until = match until {
-                    Some(until) => {
-                        let until = release(until);
-                        quote!(::core::option::Option::Some(#until))
-                    }
-                    None => quote!(::core::option::Option::None),
-                };
-                quote!(::metrics_core::__private::in_range(__release, #since, #until))
+/// The distinct `[since, until)` ranges of a struct's gated fields: each is compared with
+/// `__release` once per call (`let __gateN = ...;`), and a field's presence is `true` (for
+/// ungated fields, so that the optimizer folds them away) or its range's `__gateN`.
+pub struct Gates {
+    ranges: Vec<(Option<[u64; 3]>, Option<[u64; 3]>)>,
+    /// The tokens of each range, in `ranges` order.
+    tokens: Vec<TokenStream>,
+    /// Per field, its range's index in `ranges`.
+    of_field: Vec<Option<usize>>,
+}
+
+impl Gates {
+    pub fn new(fields: &[Field]) -> Self {
+        let mut gates = Gates {
+            ranges: Vec::new(),
+            tokens: Vec::new(),
+            of_field: Vec::new(),
+        };
+        for field in fields {
+            let (since, until) = (&field.attrs.since, &field.attrs.until);
+            let Some(exists) = in_range(since, until) else {
+                gates.of_field.push(None);
+                continue;
+            };
+            let range = (
+                since.as_ref().map(|v| v.parts),
+                until.as_ref().map(|v| v.parts),
+            );
+            let index = match gates.ranges.iter().position(|r| *r == range) {
+                Some(index) => index,
+                None => {
+                    gates.ranges.push(range);
+                    gates.tokens.push(exists);
+                    gates.ranges.len() - 1
+                }
+            };
+            gates.of_field.push(Some(index));
+        }
+        gates
+    }
+
+    fn ident(index: usize) -> Ident {
+        quote::format_ident!("__gate{}", index)
+    }
+
+    /// `let __gateN = in_range(__release, ...);` for each range.
+    pub fn lets(&self) -> TokenStream {
+        let lets = self.tokens.iter().enumerate().map(|(index, tokens)| {
+            let ident = Self::ident(index);
+            quote!(let #ident: ::core::primitive::bool = #tokens;)
+        });
+        quote!(#(#lets)*)
+    }
+
+    /// Whether field `index` exists at `__release`: `true` or its range's gate.
+    pub fn present(&self, index: usize) -> TokenStream {
+        match self.of_field[index] {
+            None => quote!(true),
+            Some(gate) => {
+                let ident = Self::ident(gate);
+                quote!(#ident)
             }
-        })
-        .collect()
+        }
+    }
+
+    /// Every field's presence, in order.
+    pub fn all_present(&self) -> Vec<TokenStream> {
+        (0..self.of_field.len())
+            .map(|index| self.present(index))
+            .collect()
+    }
+
+    /// The number of fields that exist at `__release`.
+    pub fn len(&self) -> TokenStream {
+        let ungated = self.of_field.iter().filter(|g| g.is_none()).count();
+        let terms = (0..self.ranges.len()).map(|gate| {
+            let count = self.of_field.iter().filter(|g| **g == Some(gate)).count();
+            let ident = Self::ident(gate);
+            quote!(+ #count * (#ident as ::core::primitive::usize))
+        });
+        quote!(#ungated #(#terms)*)
+    }
 }
 
 fn ty_span(field: &Field) -> proc_macro2::Span {
@@ -271,6 +353,30 @@ fn expand_enum(container: &Container, variants: &[Variant]) -> TokenStream {
         let variant_ident: &Ident = variant.ident;
         quote!(#ident::#variant_ident => #index)
     });
+    // The name each value is sent as at `__release`: the gated variants' ranges are
+    // compared with constants, the others fold to `Some(name)`.
+    let name_arms = variants.iter().map(|variant| {
+        let variant_ident: &Ident = variant.ident;
+        let name = &variant.name;
+        match in_range(&variant.attrs.since, &variant.attrs.until) {
+            None => quote!(#ident::#variant_ident => ::core::option::Option::Some(#name)),
+            Some(exists) => quote! {
+                #ident::#variant_ident => if #exists {
+                    ::core::option::Option::Some(#name)
+                } else {
+                    ::core::option::Option::None
+                }
+            },
+        }
+    });
+    // A map's keys that are not sent at `__release`: only gated variants are looked up.
+    let unsent = variants.iter().filter_map(|variant| {
+        let variant_ident: &Ident = variant.ident;
+        let exists = in_range(&variant.attrs.since, &variant.attrs.until)?;
+        Some(quote! {
+            + <::core::primitive::usize as ::core::convert::From<::core::primitive::bool>>::from(!#exists && __contains(&#ident::#variant_ident))
+        })
+    });
 
     let decode_value_items = decode::enum_value_items(variants);
     let decode_trait_items = decode::enum_trait_items(variants);
@@ -291,6 +397,21 @@ fn expand_enum(container: &Container, variants: &[Variant]) -> TokenStream {
                 match *self {
                     #(#arms,)*
                 }
+            }
+
+            #[inline]
+            fn name_at(&self, __release: ::metrics_core::Release) -> ::core::option::Option<&'static ::core::primitive::str> {
+                match *self {
+                    #(#name_arms,)*
+                }
+            }
+
+            #[inline]
+            fn unsent_keys(
+                __release: ::metrics_core::Release,
+                mut __contains: impl ::core::ops::FnMut(&Self) -> ::core::primitive::bool,
+            ) -> ::core::primitive::usize {
+                0 #(#unsent)*
             }
 
             #decode_trait_items
