@@ -29,16 +29,29 @@ fn a_product_that_depends_on_metrics_core_alone_compiles_no_tooling() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     let output = Command::new(cargo)
-        .args(["tree", "--edges", "normal,build", "--prefix", "none", "--manifest-path"])
+        .args([
+            "tree",
+            "--edges",
+            "normal,build",
+            "--prefix",
+            "none",
+            "--manifest-path",
+        ])
         .arg(root.join("examples/fleet-agent/Cargo.toml"))
         .output()
         .expect("cargo runs");
     let tree = String::from_utf8_lossy(&output.stdout);
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     assert!(tree.contains("metrics-core v"), "{tree}");
     for tooling in ["metrics-tool", "clap", "insta", "jsonschema"] {
         assert!(
-            !tree.lines().any(|line| line.starts_with(&format!("{tooling} v"))),
+            !tree
+                .lines()
+                .any(|line| line.starts_with(&format!("{tooling} v"))),
             "{tooling} is in a product's build:\n{tree}"
         );
     }
