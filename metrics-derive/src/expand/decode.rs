@@ -62,7 +62,7 @@ pub fn struct_decode_impl(container: &Container, fields: &[Field]) -> TokenStrea
         .map(|(index, (field, slot))| {
             let ty = super::checked_ty(field);
             let read = quote_spanned!(super::ty_span(field)=> value::<_, #ty>);
-            quote!(#index => #slot = __reader.#read(__cx, &mut __map)?,)
+            quote!(#index => #slot = __reader.#read(__cx, &mut __map, #index)?,)
         });
     // Each initializer is spanned on the field's type, like every other use of it, so that
     // a type that is not a metric reports one error (identical errors at one span merge).
