@@ -4,7 +4,7 @@ use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 use syn::Ident;
 
-use crate::ast::{Body, Container, Field, Variant};
+use crate::ast::{Body, Container, Derive, Field, Variant};
 use crate::version::VersionLit;
 
 mod decode;
@@ -450,7 +450,7 @@ fn expand_enum(container: &Container, variants: &[Variant]) -> TokenStream {
 
 /// What is emitted when the input has errors: the errors, plus impls with the right
 /// names so that code using the type reports no follow-on errors.
-pub fn fallback(ident: &Ident, enum_like: bool, name: &str) -> TokenStream {
+pub fn fallback(ident: &Ident, derive: Derive, name: &str) -> TokenStream {
     let value_impl = quote! {
         #[automatically_derived]
         impl ::metrics_core::MetricValue for #ident {
@@ -471,8 +471,8 @@ pub fn fallback(ident: &Ident, enum_like: bool, name: &str) -> TokenStream {
             }
         }
     };
-    let trait_impl = if enum_like {
-        quote! {
+    let trait_impl = match derive {
+        Derive::MetricEnum => quote! {
             #[automatically_derived]
             impl ::metrics_core::MetricEnum for #ident {
                 const NAME: &'static ::core::primitive::str = #name;
@@ -480,16 +480,15 @@ pub fn fallback(ident: &Ident, enum_like: bool, name: &str) -> TokenStream {
                 fn variants() -> &'static [::metrics_core::Variant] { &[] }
                 fn variant_index(&self) -> ::core::primitive::usize { ::core::unimplemented!() }
             }
-        }
-    } else {
-        quote! {
+        },
+        Derive::Metrics => quote! {
             #[automatically_derived]
             impl ::metrics_core::Metrics for #ident {
                 const NAME: &'static ::core::primitive::str = #name;
                 const DESCRIPTION: &'static ::core::primitive::str = "";
                 fn fields() -> &'static [::metrics_core::Field] { &[] }
             }
-        }
+        },
     };
     quote!(#value_impl #trait_impl)
 }
