@@ -27,6 +27,12 @@ use crate::version::{Release, Version};
     note = "free text (names, paths, URLs, descriptions) and signed or floating-point numbers are never sent: send a count of the items, or a `Percent`, instead"
 )]
 pub trait MetricValue {
+    /// `Self`. The derive names every field type `T` as `<T as MetricValue>::Itself`: when
+    /// `T` is not a metric, rustc reports the failed bound once, at the field's type (with
+    /// the message above), and the generated uses of it stay silent.
+    #[doc(hidden)]
+    type Itself: MetricValue;
+
     /// The earliest `#[since]` inside this type (for nested structs), checked at compile time
     /// against the since of the field that holds it.
     #[doc(hidden)]
@@ -159,6 +165,8 @@ fn unsigned_schema(max: u64) -> Schema {
 macro_rules! unsigned_metric {
     ($($ty:ty),*) => {$(
         impl MetricValue for $ty {
+            type Itself = Self;
+
             fn metric_schema(_: &mut SchemaContext) -> Schema {
                 unsigned_schema(<$ty>::MAX as u64)
             }
@@ -202,6 +210,8 @@ unsigned_metric!(u8, u16, u32, u64, usize);
 macro_rules! plain_metric {
     ($($ty:ty => $shape:expr, $schema:expr, decode: |$cx:ident, $de:ident| $decode:expr, absent: $absent:expr;)*) => {$(
         impl MetricValue for $ty {
+            type Itself = Self;
+
             fn metric_schema(_: &mut SchemaContext) -> Schema {
                 $schema
             }
@@ -301,6 +311,8 @@ plain_metric! {
 }
 
 impl MetricValue for Duration {
+    type Itself = Self;
+
     fn metric_schema(_: &mut SchemaContext) -> Schema {
         schemars::json_schema!({
             "type": "integer",
@@ -337,6 +349,8 @@ impl MetricValue for Duration {
 }
 
 impl<T: MetricValue> MetricValue for Option<T> {
+    type Itself = Self;
+
     const EARLIEST_SINCE: Option<Release> = T::EARLIEST_SINCE;
 
     fn metric_schema(cx: &mut SchemaContext) -> Schema {
@@ -381,7 +395,22 @@ impl<T: MetricValue> MetricValue for Option<T> {
     }
 }
 
-impl<K: MetricEnum + MetricValue + Ord, V: MetricValue> MetricValue for BTreeMap<K, V> {
+/// The key of a `BTreeMap` metric: a `#[derive(MetricEnum)]` enum that also derives `Ord`
+/// (with `PartialEq`, `Eq` and `PartialOrd`, which `Ord` needs), so that the map orders
+/// its keys, and the payload sends them in a fixed order.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be the key of a `BTreeMap` metric: a key is a `#[derive(MetricEnum)]` enum that also derives `PartialEq, Eq, PartialOrd, Ord`",
+    label = "not a map key",
+    note = "keys are a closed set of names, kept in order: declare `{Self}` as a fieldless enum with `#[derive(MetricEnum, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]`, or add the derives it lacks (a `BTreeMap` orders its keys with `Ord`)"
+)]
+pub trait MapKey: MetricEnum + MetricValue + Ord {}
+
+#[diagnostic::do_not_recommend]
+impl<K: MetricEnum + MetricValue + Ord> MapKey for K {}
+
+impl<K: MapKey, V: MetricValue> MetricValue for BTreeMap<K, V> {
+    type Itself = Self;
+
     const EARLIEST_SINCE: Option<Release> = V::EARLIEST_SINCE;
 
     fn metric_schema(cx: &mut SchemaContext) -> Schema {

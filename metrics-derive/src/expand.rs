@@ -88,44 +88,56 @@ fn expand_struct(container: &Container, fields: &[Field]) -> TokenStream {
 
     // The earliest `since` inside this struct: its own fields' since, or for fields without
     // one, the earliest inside their type.
-    let earliest = fields
+    // The earliest `since` inside this struct: its own fields' since, or for fields without
+    // one, the earliest inside their type (a primitive holds none). Gated fields that share
+    // a since give it once.
+    let mut sinces: Vec<[u64; 3]> = fields
         .iter()
-        .fold(quote!(::core::option::Option::None), |acc, field| {
-            let ty = checked_ty(field);
-            let this = match &field.attrs.since {
-                Some(since) => {
-                    let since = release(since);
-                    quote!(::core::option::Option::Some(#since))
-                }
-                None => quote!(<#ty as ::metrics_core::MetricValue>::EARLIEST_SINCE),
-            };
-            quote!(::metrics_core::__private::earliest(#acc, #this))
-        });
+        .filter_map(|field| Some(field.attrs.since.as_ref()?.parts))
+        .collect();
+    sinces.sort_unstable();
+    sinces.dedup();
+    let earliest_terms = sinces
+        .iter()
+        .map(|[major, minor, patch]| {
+            quote!(::core::option::Option::Some(::metrics_core::Release::new(#major, #minor, #patch)))
+        })
+        .chain(
+            fields
+                .iter()
+                .filter(|field| field.attrs.since.is_none() && !is_primitive(field.ty))
+                .map(|field| {
+                    let ty = checked_ty(field);
+                    quote!(<#ty as ::metrics_core::MetricValue>::EARLIEST_SINCE)
+                }),
+        );
+    let earliest_terms: Vec<TokenStream> = earliest_terms.collect();
+    let earliest = if earliest_terms.is_empty() {
+        quote!(::core::option::Option::None)
+    } else {
+        quote!(::metrics_core::__private::earliest(&[#(#earliest_terms),*]))
+    };
 
     // A field cannot exist before its parent: check each field with a since against the
     // earliest since inside its type, when the constants are known.
     let nesting_checks = fields.iter().filter_map(|field| {
         let since = field.attrs.since.as_ref()?;
+        if is_primitive(field.ty) {
+            // A count or flag holds no field.
+            return None;
+        }
         let checked = checked_ty(field);
         let parent = release(since);
-        let message = format!(
-            "field `{}` of `{}` has #[since(\"{}\")], but its type `{}` holds a field with an earlier #[since]: a field cannot exist before its parent; give the inner field a since of {} or later, or give `{}` an earlier since",
-            field.ident,
-            ident,
-            since.text,
-            crate::check::type_text(field.ty),
-            since.text,
-            field.ident,
-        );
-        // The panic is in the user's crate, spanned on the since, so that the error shows
-        // this message and nothing of metrics-core's internals.
+        let ty = field.ty;
+        // A trait bound that fails, spanned on the since, with metrics-core's message: the
+        // error reads as any other error of the derive, not as a panic in const evaluation.
         Some(quote_spanned! {since.span=>
-            const _: () = if ::metrics_core::__private::starts_before(
-                <#checked as ::metrics_core::MetricValue>::EARLIEST_SINCE,
-                #parent,
-            ) {
-                ::core::panic!("{}", #message)
-            };
+            const _: () = <::metrics_core::Since<{
+                ::metrics_core::__private::starts_before(
+                    <#checked as ::metrics_core::MetricValue>::EARLIEST_SINCE,
+                    #parent,
+                )
+            }> as ::metrics_core::SentNoEarlierThanItsFields<#ident, #ty>>::CHECKED;
         })
     });
 
@@ -173,6 +185,7 @@ fn expand_struct(container: &Container, fields: &[Field]) -> TokenStream {
 
         #[automatically_derived]
         impl ::metrics_core::MetricValue for #ident {
+            type Itself = Self;
             const EARLIEST_SINCE: ::core::option::Option<::metrics_core::Release> = #earliest;
 
             fn metric_schema(__cx: &mut ::metrics_core::SchemaContext) -> ::metrics_core::__private::Schema {
@@ -322,15 +335,47 @@ impl Gates {
     }
 }
 
+/// Whether `ty` is written as a primitive metric (`u8` to `u64`, `usize`, `bool`) or an
+/// `Option` of one: a type that holds no field, whose since the derive need not check.
+fn is_primitive(ty: &syn::Type) -> bool {
+    let syn::Type::Path(path) = ty else {
+        return false;
+    };
+    let Some(last) = path.path.segments.last() else {
+        return false;
+    };
+    if path.qself.is_some() {
+        return false;
+    }
+    match &last.arguments {
+        syn::PathArguments::None => {
+            path.path.segments.len() == 1
+                && matches!(
+                    last.ident.to_string().as_str(),
+                    "u8" | "u16" | "u32" | "u64" | "usize" | "bool"
+                )
+        }
+        syn::PathArguments::AngleBracketed(arguments) if last.ident == "Option" => {
+            matches!(
+                arguments.args.iter().collect::<Vec<_>>().as_slice(),
+                [syn::GenericArgument::Type(inner)] if is_primitive(inner)
+            )
+        }
+        _ => false,
+    }
+}
+
 fn ty_span(field: &Field) -> proc_macro2::Span {
     syn::spanned::Spanned::span(field.ty)
 }
 
-/// The field's type as every generated use must name it: through one projection spanned
-/// on the type, so that a type that is not a metric gives one error, not one per use.
+/// The field's type as every generated use must name it: through `MetricValue::Itself`,
+/// spanned on the type, so that a type that is not a metric gives one error, at the type,
+/// not one per use (rustc reports a failed bound once per span). A `BTreeMap` whose key
+/// enum lacks `Ord` fails on `MapKey`, whose message names the derives to add.
 pub fn checked_ty(field: &Field) -> TokenStream {
     let ty = field.ty;
-    quote_spanned!(ty_span(field)=> <#ty as ::metrics_core::__private::IsMetric>::Type)
+    quote_spanned!(ty_span(field)=> <#ty as ::metrics_core::MetricValue>::Itself)
 }
 
 fn expand_enum(container: &Container, variants: &[Variant]) -> TokenStream {
@@ -419,6 +464,8 @@ fn expand_enum(container: &Container, variants: &[Variant]) -> TokenStream {
 
         #[automatically_derived]
         impl ::metrics_core::MetricValue for #ident {
+            type Itself = Self;
+
             fn metric_schema(__cx: &mut ::metrics_core::SchemaContext) -> ::metrics_core::__private::Schema {
                 ::metrics_core::__private::enum_schema::<Self>(__cx)
             }
@@ -454,6 +501,8 @@ pub fn fallback(ident: &Ident, derive: Derive, name: &str) -> TokenStream {
     let value_impl = quote! {
         #[automatically_derived]
         impl ::metrics_core::MetricValue for #ident {
+            type Itself = Self;
+
             fn metric_schema(_: &mut ::metrics_core::SchemaContext) -> ::metrics_core::__private::Schema {
                 ::core::unimplemented!()
             }
