@@ -251,11 +251,14 @@ fn version_field<'f, 'a>(fields: &'f [Field<'a>]) -> Option<&'f Field<'a>> {
         })
 }
 
+/// A `[since, until)` range, as version parts.
+type Range = (Option<[u64; 3]>, Option<[u64; 3]>);
+
 /// The distinct `[since, until)` ranges of a struct's gated fields: each is compared with
 /// `__release` once per call (`let __gateN = ...;`), and a field's presence is `true` (for
 /// ungated fields, so that the optimizer folds them away) or its range's `__gateN`.
 pub struct Gates {
-    ranges: Vec<(Option<[u64; 3]>, Option<[u64; 3]>)>,
+    ranges: Vec<Range>,
     /// The tokens of each range, in `ranges` order.
     tokens: Vec<TokenStream>,
     /// Per field, its range's index in `ranges`.

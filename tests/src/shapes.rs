@@ -181,7 +181,7 @@ shape! {
     Flags, FlagsPlain, FlagsPlainHalf, "bool":
     bool => bool, half bool;
     gate #[since("2.0")], versions since_versions(),
-    value |i: u64| i % 3 == 0,
+    value |i: u64| i.is_multiple_of(3),
     convert same,
     convert_half same,
 }
@@ -370,7 +370,7 @@ fn inner(i: u64) -> Inner {
         a: i * 31,
         b: i * 1_000_003,
         c: 17,
-        d: i % 2 == 0,
+        d: i.is_multiple_of(2),
     }
 }
 
