@@ -876,10 +876,24 @@ pub fn decode_struct<'de, D: de::Deserializer<'de>, T: DecodeFields>(
 /// violation is recorded.
 pub struct FieldReader<T, const N: usize> {
     marker: std::marker::PhantomData<fn() -> T>,
+    /// Per field: whether the release has it (for [`DecodeFields::field_index`]).
     present: [bool; N],
-    seen: [bool; N],
+    /// Per field: whether the release has it, and whether it was read (one byte, so that
+    /// the hot path checks one flag).
+    state: [FieldState; N],
     entries: usize,
     since: usize,
+}
+
+/// Where a field stands in the object being read.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum FieldState {
+    /// The release does not have it (yet, or any more).
+    Absent,
+    /// The release has it; not read yet.
+    Expected,
+    /// Read (or, for an absent field, reported once).
+    Seen,
 }
 
 impl<T: DecodeFields, const N: usize> FieldReader<T, N> {
@@ -889,7 +903,13 @@ impl<T: DecodeFields, const N: usize> FieldReader<T, N> {
         FieldReader {
             marker: std::marker::PhantomData,
             present,
-            seen: [false; N],
+            state: present.map(|present| {
+                if present {
+                    FieldState::Expected
+                } else {
+                    FieldState::Absent
+                }
+            }),
             entries: 0,
             since: cx.violations.len(),
         }
@@ -918,8 +938,8 @@ impl<T: DecodeFields, const N: usize> FieldReader<T, N> {
                 }
             };
             cx.count_entry(&mut self.entries)?;
-            if index < N && self.present[index] && !self.seen[index] {
-                self.seen[index] = true;
+            if let Some(state @ FieldState::Expected) = self.state.get_mut(index) {
+                *state = FieldState::Seen;
                 return Ok(Some(index));
             }
             self.reject(cx, map, index)?;
@@ -950,15 +970,15 @@ impl<T: DecodeFields, const N: usize> FieldReader<T, N> {
                 );
                 cx.violate(segment(name), "additionalProperties", message);
             }
-            Some(_) if self.seen[index] => {
+            Some(_) if self.state[index] == FieldState::Seen => {
                 let message = format!(
                     "the key \"{name}\" appears more than once (ambiguous: rejected, where a JSON Schema validator would keep the last value)"
                 );
                 cx.violate(segment(name), "duplicateKey", message);
             }
             Some(field) => {
-                // Read once, so that a repeat is reported as a duplicate too.
-                self.seen[index] = true;
+                // Reported once, so that a repeat is reported as a duplicate too.
+                self.state[index] = FieldState::Seen;
                 let message = format!(
                     "not part of {}, {}",
                     cx.at(T::NAME),
@@ -1000,7 +1020,7 @@ impl<T: DecodeFields, const N: usize> FieldReader<T, N> {
     /// without any violation.
     #[inline]
     pub fn finish(&self, cx: &mut DecodeCx<'_>) -> bool {
-        if self.seen != self.present {
+        if self.state.contains(&FieldState::Expected) {
             self.missing(cx);
         }
         cx.violations.len() == self.since
@@ -1010,7 +1030,7 @@ impl<T: DecodeFields, const N: usize> FieldReader<T, N> {
     #[inline(never)]
     fn missing(&self, cx: &mut DecodeCx<'_>) {
         for (index, field) in T::fields().iter().enumerate() {
-            if self.present[index] && !self.seen[index] {
+            if self.state[index] == FieldState::Expected {
                 let message = format!(
                     "missing field \"{}\", required in {}",
                     field.key(),
