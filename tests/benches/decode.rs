@@ -128,7 +128,7 @@ impl ShapeVisitor for Table {
             batch,
         );
         self.rows.push((
-            format!("{} (at {all_at}, {} bytes)", T::LABEL, all_bytes.len()),
+            format!("`{}` (at {all_at}, {} bytes)", T::LABEL, all_bytes.len()),
             all,
             format!("at {half_at}, {} bytes", half_bytes.len()),
             half,

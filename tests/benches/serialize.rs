@@ -104,7 +104,7 @@ impl ShapeVisitor for Table {
             batch,
         );
         self.rows.push((
-            format!("{} (at {all_at})", T::LABEL),
+            format!("`{}` (at {all_at})", T::LABEL),
             all,
             format!("at {half_at}"),
             halved,
