@@ -36,6 +36,32 @@ pub trait MetricEnum: 'static {
         &Self::variants()[self.variant_index()]
     }
 
+    /// The name this value is sent as at `release`; `None` when its variant does not exist
+    /// then. The derive implements it with a `match` on constants.
+    #[doc(hidden)]
+    #[inline]
+    fn name_at(&self, release: Release) -> Option<&'static str> {
+        let variant = self.variant();
+        variant
+            .availability()
+            .exists_at(release)
+            .then(|| variant.name())
+    }
+
+    /// How many of the variants that do not exist at `release` `contains` finds (a map's
+    /// keys that are not sent). The derive checks only the gated variants.
+    #[doc(hidden)]
+    fn unsent_keys(release: Release, mut contains: impl FnMut(&Self) -> bool) -> usize
+    where
+        Self: Sized,
+    {
+        (0..Self::variants().len())
+            .filter(|&index| !Self::variants()[index].availability().exists_at(release))
+            .filter_map(Self::from_variant_index)
+            .filter(|key| contains(key))
+            .count()
+    }
+
     /// The index in [`MetricEnum::variants`] of the variant named `name` (serialized name).
     #[doc(hidden)]
     fn variant_by_name(name: &str) -> Option<usize> {
@@ -52,11 +78,6 @@ pub trait MetricEnum: 'static {
         let _ = index;
         None
     }
-}
-
-#[inline]
-pub(crate) fn variant_exists<E: MetricEnum>(value: &E, release: Release) -> bool {
-    E::ALWAYS || value.variant().availability().exists_at(release)
 }
 
 /// The schema of an enum at `cx.release()`: a `$ref` to its definition, an `enum` of the
@@ -100,24 +121,32 @@ pub fn enum_change_points<E: MetricEnum>(out: &mut Vec<Version>) {
 
 /// Serializes an enum value as its name; a variant that does not exist at `release` is an
 /// error that names it.
+#[inline]
 pub fn serialize_enum<E: MetricEnum, S: Serializer>(
     value: &E,
     release: Release,
     serializer: S,
 ) -> Result<S::Ok, S::Error> {
-    let variant = value.variant();
-    if !variant_exists(value, release) {
-        let when = match (variant.since(), variant.until()) {
-            (Some(since), _) if since.release() > release => format!("it was added in {since}"),
-            (_, Some(until)) => format!("it was removed in {until}"),
-            _ => "it is not available".to_owned(),
-        };
-        return Err(serde::ser::Error::custom(format_args!(
-            "{}::{} (\"{}\") cannot be sent at version {release}: {when}",
-            E::NAME,
-            variant.rust_name(),
-            variant.name(),
-        )));
+    match value.name_at(release) {
+        Some(name) => serializer.serialize_str(name),
+        None => Err(unsent_variant(value, release)),
     }
-    serializer.serialize_str(variant.name())
+}
+
+/// The error of serializing a value whose variant does not exist at `release`.
+#[cold]
+#[inline(never)]
+fn unsent_variant<E: MetricEnum, Error: serde::ser::Error>(value: &E, release: Release) -> Error {
+    let variant = value.variant();
+    let when = match (variant.since(), variant.until()) {
+        (Some(since), _) if since.release() > release => format!("it was added in {since}"),
+        (_, Some(until)) => format!("it was removed in {until}"),
+        _ => "it is not available".to_owned(),
+    };
+    Error::custom(format_args!(
+        "{}::{} (\"{}\") cannot be sent at version {release}: {when}",
+        E::NAME,
+        variant.rust_name(),
+        variant.name(),
+    ))
 }

@@ -32,6 +32,7 @@
 //! fields added in 3.4.
 
 pub mod atomic_file;
+mod check;
 mod decode;
 mod enums;
 mod field;
@@ -43,6 +44,8 @@ mod types;
 mod value;
 mod version;
 
+#[doc(hidden)]
+pub use check::{SentNoEarlierThanItsFields, Since};
 pub use decode::{Decoded, Limits, Violation, Violations};
 pub use enums::MetricEnum;
 pub use field::{Availability, Field, Variant};
@@ -52,7 +55,7 @@ pub use model::Model;
 pub use schema::{DIALECT, SchemaContext, SchemaVersion, schema_id};
 pub use shape::{Leaf, Shape, leaves};
 pub use types::{Bytes, InstallationId, ParseIdError, Percent, PercentError, Sha1Digest};
-pub use value::{MetricValue, Versioned};
+pub use value::{MapKey, MetricValue, Versioned};
 pub use version::{Release, Version, VersionError};
 
 /// What the derives' generated code calls. Not a public API.
@@ -66,18 +69,6 @@ pub mod __private {
     pub use serde;
     pub use std::vec::Vec;
 
-    /// The derive names every field type as `<T as IsMetric>::Type`: when `T` is not a
-    /// metric, rustc reports the failed projection once at the field (identical errors are
-    /// merged) and the uses downstream of it stay silent, instead of one error per use.
-    pub trait IsMetric {
-        type Type: crate::MetricValue;
-    }
-
-    #[diagnostic::do_not_recommend]
-    impl<T: crate::MetricValue> IsMetric for T {
-        type Type = T;
-    }
-
     /// Whether `inner` (the earliest since inside a field's type) is before `parent` (the
     /// field's own since): the derive then fails compilation with a message on the since.
     pub const fn starts_before(inner: Option<crate::Release>, parent: crate::Release) -> bool {
@@ -87,21 +78,19 @@ pub mod __private {
         }
     }
 
-    /// The earlier of two optional releases (`None` means "no constraint").
-    pub const fn earliest(
-        a: Option<crate::Release>,
-        b: Option<crate::Release>,
-    ) -> Option<crate::Release> {
-        match (a, b) {
-            (Some(a), Some(b)) => {
-                if a.const_lt(&b) {
-                    Some(a)
-                } else {
-                    Some(b)
-                }
+    /// The earliest of `releases` (`None` means "no constraint").
+    pub const fn earliest(releases: &[Option<crate::Release>]) -> Option<crate::Release> {
+        let mut earliest: Option<crate::Release> = None;
+        let mut index = 0;
+        while index < releases.len() {
+            if let Some(release) = releases[index] {
+                earliest = match earliest {
+                    Some(current) if !release.const_lt(&current) => Some(current),
+                    _ => Some(release),
+                };
             }
-            (Some(a), None) => Some(a),
-            (None, b) => b,
+            index += 1;
         }
+        earliest
     }
 }

@@ -114,7 +114,7 @@ pub trait VersionField {}
 impl VersionField for Version {}
 
 /// Serializes a struct's fields that exist at a release. The derive computes, from its
-/// constants, which fields exist (`present`), then calls [`StructWriter::field`] once per
+/// constants, which fields exist and how many, then calls [`StructWriter::field`] once per
 /// field in declaration order.
 pub struct StructWriter<S: SerializeStruct> {
     state: S,
@@ -122,15 +122,14 @@ pub struct StructWriter<S: SerializeStruct> {
 }
 
 impl<S: SerializeStruct> StructWriter<S> {
-    /// Starts a struct with one entry per `true` in `present`.
+    /// Starts a struct of `len` entries.
     #[inline]
     pub fn begin<Ser: Serializer<SerializeStruct = S, Ok = S::Ok, Error = S::Error>>(
         serializer: Ser,
         name: &'static str,
-        present: &[bool],
+        len: usize,
         release: Release,
     ) -> Result<Self, S::Error> {
-        let len = present.iter().filter(|p| **p).count();
         let state = serializer.serialize_struct(name, len)?;
         Ok(StructWriter { state, release })
     }
@@ -144,8 +143,7 @@ impl<S: SerializeStruct> StructWriter<S> {
         value: &V,
     ) -> Result<(), S::Error> {
         if present {
-            self.state
-                .serialize_field(key, &Versioned::at_release(value, self.release))
+            V::serialize_field(&mut self.state, key, value, self.release)
         } else {
             self.state.skip_field(key)
         }

@@ -6,10 +6,10 @@ use std::time::Duration;
 use schemars::Schema;
 use serde::Serializer;
 use serde::de::Deserializer;
-use serde::ser::SerializeMap;
+use serde::ser::{SerializeMap, SerializeStruct};
 
 use crate::decode::{self, DecodeCx};
-use crate::enums::{MetricEnum, variant_exists};
+use crate::enums::MetricEnum;
 use crate::schema::SchemaContext;
 use crate::shape::Shape;
 use crate::types::{Bytes, InstallationId, Percent, Sha1Digest};
@@ -27,6 +27,12 @@ use crate::version::{Release, Version};
     note = "free text (names, paths, URLs, descriptions) and signed or floating-point numbers are never sent: send a count of the items, or a `Percent`, instead"
 )]
 pub trait MetricValue {
+    /// `Self`. The derive names every field type `T` as `<T as MetricValue>::Itself`: when
+    /// `T` is not a metric, rustc reports the failed bound once, at the field's type (with
+    /// the message above), and the generated uses of it stay silent.
+    #[doc(hidden)]
+    type Itself: MetricValue;
+
     /// The earliest `#[since]` inside this type (for nested structs), checked at compile time
     /// against the since of the field that holds it.
     #[doc(hidden)]
@@ -46,6 +52,35 @@ pub trait MetricValue {
         release: Release,
         serializer: S,
     ) -> Result<S::Ok, S::Error>;
+
+    /// Writes `value` as the struct field `key` at `release`. Types whose `Serialize` impl
+    /// sends what [`MetricValue::serialize_metric`] sends at every release pass themselves,
+    /// as plain serde code would; the others pass a [`Versioned`] view.
+    #[doc(hidden)]
+    #[inline(always)]
+    fn serialize_field<S: SerializeStruct>(
+        state: &mut S,
+        key: &'static str,
+        value: &Self,
+        release: Release,
+    ) -> Result<(), S::Error> {
+        state.serialize_field(key, &Versioned::at_release(value, release))
+    }
+
+    /// Writes `value` as the map entry `key` at `release` (see
+    /// [`MetricValue::serialize_field`]).
+    #[doc(hidden)]
+    #[inline(always)]
+    fn serialize_entry<M: SerializeMap>(
+        map: &mut M,
+        key: &'static str,
+        value: &Self,
+        release: Release,
+    ) -> Result<(), M::Error> {
+        // Key and value apart: serde_json marks these two `#[inline]`, not `serialize_entry`.
+        map.serialize_key(key)?;
+        map.serialize_value(&Versioned::at_release(value, release))
+    }
 
     /// Reads a value as sent at `cx.release()`, validating it against this type's schema
     /// at that release: `Ok(None)` when a violation was recorded in `cx`, `Err` on
@@ -130,6 +165,8 @@ fn unsigned_schema(max: u64) -> Schema {
 macro_rules! unsigned_metric {
     ($($ty:ty),*) => {$(
         impl MetricValue for $ty {
+            type Itself = Self;
+
             fn metric_schema(_: &mut SchemaContext) -> Schema {
                 unsigned_schema(<$ty>::MAX as u64)
             }
@@ -137,6 +174,17 @@ macro_rules! unsigned_metric {
             #[inline]
             fn serialize_metric<S: Serializer>(&self, _: Release, serializer: S) -> Result<S::Ok, S::Error> {
                 serializer.serialize_u64(*self as u64)
+            }
+
+            #[inline(always)]
+            fn serialize_field<S: SerializeStruct>(state: &mut S, key: &'static str, value: &Self, _: Release) -> Result<(), S::Error> {
+                state.serialize_field(key, value)
+            }
+
+            #[inline(always)]
+            fn serialize_entry<M: SerializeMap>(map: &mut M, key: &'static str, value: &Self, _: Release) -> Result<(), M::Error> {
+                map.serialize_key(key)?;
+                map.serialize_value(value)
             }
 
             #[inline]
@@ -162,6 +210,8 @@ unsigned_metric!(u8, u16, u32, u64, usize);
 macro_rules! plain_metric {
     ($($ty:ty => $shape:expr, $schema:expr, decode: |$cx:ident, $de:ident| $decode:expr, absent: $absent:expr;)*) => {$(
         impl MetricValue for $ty {
+            type Itself = Self;
+
             fn metric_schema(_: &mut SchemaContext) -> Schema {
                 $schema
             }
@@ -169,6 +219,17 @@ macro_rules! plain_metric {
             #[inline]
             fn serialize_metric<S: Serializer>(&self, _: Release, serializer: S) -> Result<S::Ok, S::Error> {
                 serde::Serialize::serialize(self, serializer)
+            }
+
+            #[inline(always)]
+            fn serialize_field<S: SerializeStruct>(state: &mut S, key: &'static str, value: &Self, _: Release) -> Result<(), S::Error> {
+                state.serialize_field(key, value)
+            }
+
+            #[inline(always)]
+            fn serialize_entry<M: SerializeMap>(map: &mut M, key: &'static str, value: &Self, _: Release) -> Result<(), M::Error> {
+                map.serialize_key(key)?;
+                map.serialize_value(value)
             }
 
             #[inline]
@@ -250,6 +311,8 @@ plain_metric! {
 }
 
 impl MetricValue for Duration {
+    type Itself = Self;
+
     fn metric_schema(_: &mut SchemaContext) -> Schema {
         schemars::json_schema!({
             "type": "integer",
@@ -286,6 +349,8 @@ impl MetricValue for Duration {
 }
 
 impl<T: MetricValue> MetricValue for Option<T> {
+    type Itself = Self;
+
     const EARLIEST_SINCE: Option<Release> = T::EARLIEST_SINCE;
 
     fn metric_schema(cx: &mut SchemaContext) -> Schema {
@@ -330,7 +395,22 @@ impl<T: MetricValue> MetricValue for Option<T> {
     }
 }
 
-impl<K: MetricEnum + MetricValue + Ord, V: MetricValue> MetricValue for BTreeMap<K, V> {
+/// The key of a `BTreeMap` metric: a `#[derive(MetricEnum)]` enum that also derives `Ord`
+/// (with `PartialEq`, `Eq` and `PartialOrd`, which `Ord` needs), so that the map orders
+/// its keys, and the payload sends them in a fixed order.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be the key of a `BTreeMap` metric: a key is a `#[derive(MetricEnum)]` enum that also derives `PartialEq, Eq, PartialOrd, Ord`",
+    label = "not a map key",
+    note = "keys are a closed set of names, kept in order: declare `{Self}` as a fieldless enum with `#[derive(MetricEnum, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]`, or add the derives it lacks (a `BTreeMap` orders its keys with `Ord`)"
+)]
+pub trait MapKey: MetricEnum + MetricValue + Ord {}
+
+#[diagnostic::do_not_recommend]
+impl<K: MetricEnum + MetricValue + Ord> MapKey for K {}
+
+impl<K: MapKey, V: MetricValue> MetricValue for BTreeMap<K, V> {
+    type Itself = Self;
+
     const EARLIEST_SINCE: Option<Release> = V::EARLIEST_SINCE;
 
     fn metric_schema(cx: &mut SchemaContext) -> Schema {
@@ -353,18 +433,14 @@ impl<K: MetricEnum + MetricValue + Ord, V: MetricValue> MetricValue for BTreeMap
         release: Release,
         serializer: S,
     ) -> Result<S::Ok, S::Error> {
-        let exists = |key: &K| variant_exists(key, release);
-        let len = if K::ALWAYS {
-            self.len()
-        } else {
-            self.keys().filter(|key| exists(key)).count()
-        };
+        // Keys whose variant does not exist at the release are not sent: the derive looks up
+        // the few variants the release lacks instead of counting every entry.
+        let len = self.len() - K::unsent_keys(release, |key| self.contains_key(key));
         let mut map = serializer.serialize_map(Some(len))?;
-        for (key, value) in self.iter().filter(|(key, _)| exists(key)) {
-            map.serialize_entry(
-                &Versioned::at_release(key, release),
-                &Versioned::at_release(value, release),
-            )?;
+        for (key, value) in self {
+            if let Some(name) = key.name_at(release) {
+                V::serialize_entry(&mut map, name, value, release)?;
+            }
         }
         map.end()
     }

@@ -56,11 +56,7 @@ pub(crate) fn derive(input: &DeriveInput, derive: Derive) -> proc_macro2::TokenS
             // stands alone.
             if input.generics.params.is_empty() {
                 let name = container.map(|c| c.name).unwrap_or_default();
-                out.extend(expand::fallback(
-                    &input.ident,
-                    derive == Derive::MetricEnum,
-                    &name,
-                ));
+                out.extend(expand::fallback(&input.ident, derive, &name));
             }
             out
         }

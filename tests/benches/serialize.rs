@@ -1,36 +1,154 @@
-//! `at(v)` serialization of the reference sample against plain `#[derive(Serialize)]` with
-//! the same fields, to a reused JSON byte buffer. Run: `cargo bench -p metrics-tests --bench serialize`.
+//! Serializing each metric shape with `at(v)`, against the plain `#[derive(Serialize)]`
+//! struct a user would write for the same JSON (`metrics_tests::shapes`), into a reused JSON
+//! byte buffer: at the version where every field is sent, and at the one where half are
+//! gated off (against the plain struct of that version's fields). One criterion group per
+//! shape; then a table of ratios ours / plain, each the median of interleaved rounds in this
+//! process (`SHAPES_TABLE=0` skips it, `SHAPES_TABLE=only` runs it alone).
+//!
+//! Run: `cargo bench -p metrics-tests --bench serialize [-- FILTER]`.
 
 use std::hint::black_box;
+use std::time::Duration;
 
-use criterion::{Criterion, criterion_group, criterion_main};
-use metrics_core::{Metrics, Version};
+use criterion::Criterion;
+use metrics_core::Version;
+use metrics_tests::ratio::{Ratio, interleaved, show};
+use metrics_tests::shapes::{Shape, ShapeVisitor, visit_all};
+use serde::Serialize;
 
-fn serialize(c: &mut Criterion) {
-    let stats = schema::sample_statistics();
-    let plain = metrics_tests::plain_sample();
-    let mut group = c.benchmark_group("serialize-sample");
-    let mut buffer = Vec::with_capacity(4096);
-    group.bench_function("plain serde derive", |b| {
-        b.iter(|| {
-            buffer.clear();
-            serde_json::to_writer(&mut buffer, black_box(&plain)).unwrap();
-            black_box(buffer.len())
-        })
-    });
-    for version in ["2018.2.2", "3.4", "2.5"] {
-        let version = Version::parse(version).unwrap();
-        group.bench_function(format!("at({version})"), |b| {
-            b.iter(|| {
-                buffer.clear();
-                serde_json::to_writer(&mut buffer, &black_box(&stats).at(black_box(&version)))
-                    .unwrap();
-                black_box(buffer.len())
-            })
-        });
-    }
-    group.finish();
+/// Both sides are measured through this one function, never inlined into the loop, so that
+/// the optimizer treats them alike.
+#[inline(never)]
+fn write<T: Serialize + ?Sized>(buffer: &mut Vec<u8>, value: &T) -> usize {
+    buffer.clear();
+    serde_json::to_writer(&mut *buffer, value).unwrap();
+    buffer.len()
 }
 
-criterion_group!(benches, serialize);
-criterion_main!(benches);
+/// The four measurements of a shape: plain and ours, at all and at half.
+fn cases<T: Shape>() -> [(Version, bool); 2] {
+    let gates = T::gates();
+    [(gates.all, false), (gates.half, true)]
+}
+
+struct Groups<'c>(&'c mut Criterion);
+
+impl ShapeVisitor for Groups<'_> {
+    fn visit<T: Shape>(&mut self) {
+        let value = T::sample();
+        let (full, half) = (value.full(), value.half());
+        let mut buffer = Vec::with_capacity(4096);
+        let mut group = self.0.benchmark_group(format!("serialize/{}", T::LABEL));
+        for (version, is_half) in cases::<T>() {
+            let which = if is_half { "half" } else { "all" };
+            group.bench_function(format!("plain ({which})"), |b| {
+                b.iter(|| {
+                    if is_half {
+                        write(&mut buffer, black_box(&half))
+                    } else {
+                        write(&mut buffer, black_box(&full))
+                    }
+                })
+            });
+            group.bench_function(format!("at({version}) ({which})"), |b| {
+                b.iter(|| write(&mut buffer, &black_box(&value).at(black_box(&version))))
+            });
+        }
+        group.finish();
+    }
+}
+
+struct Table {
+    filter: Option<String>,
+    rows: Vec<(String, Ratio, String, Ratio)>,
+}
+
+impl ShapeVisitor for Table {
+    fn visit<T: Shape>(&mut self) {
+        if let Some(filter) = &self.filter
+            && !format!("serialize/{}", T::LABEL).contains(filter.as_str())
+        {
+            return;
+        }
+        let value = T::sample();
+        let (full, half) = (value.full(), value.half());
+        let mut base_buffer = Vec::with_capacity(4096);
+        let mut our_buffer = Vec::with_capacity(4096);
+        let [(all_at, _), (half_at, _)] = cases::<T>();
+        let rounds = 101;
+        let batch = Duration::from_millis(1);
+        let all = interleaved(
+            || {
+                black_box(write(&mut base_buffer, black_box(&full)));
+            },
+            || {
+                black_box(write(
+                    &mut our_buffer,
+                    &black_box(&value).at(black_box(&all_at)),
+                ));
+            },
+            rounds,
+            batch,
+        );
+        let halved = interleaved(
+            || {
+                black_box(write(&mut base_buffer, black_box(&half)));
+            },
+            || {
+                black_box(write(
+                    &mut our_buffer,
+                    &black_box(&value).at(black_box(&half_at)),
+                ));
+            },
+            rounds,
+            batch,
+        );
+        self.rows.push((
+            format!("`{}` (at {all_at})", T::LABEL),
+            all,
+            format!("at {half_at}"),
+            halved,
+        ));
+    }
+}
+
+fn main() {
+    let mut criterion = Criterion::default()
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(1))
+        .sample_size(30)
+        .configure_from_args();
+    let table = std::env::var("SHAPES_TABLE").unwrap_or_default();
+    if table != "only" {
+        visit_all(&mut Groups(&mut criterion));
+        criterion.final_summary();
+    }
+
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let testing = args.iter().any(|a| a == "--test" || a == "--list");
+    if testing || table == "0" {
+        return;
+    }
+    let filter = args.iter().find(|a| !a.starts_with('-')).cloned();
+    let mut table = Table {
+        filter,
+        rows: Vec::new(),
+    };
+    visit_all(&mut table);
+    println!("\nserialize, ours / plain serde (median of 101 interleaved rounds of 1 ms):\n");
+    println!(
+        "| shape | plain, all | ours, all | ours / plain | plain, half | ours, half | ours / plain |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|---:|");
+    for (label, all, half_label, half) in &table.rows {
+        println!(
+            "| {label} | {} | {} | **{:.2}** | {} | {} ({half_label}) | **{:.2}** |",
+            show(all.base),
+            show(all.ours),
+            all.ratio,
+            show(half.base),
+            show(half.ours),
+            half.ratio
+        );
+    }
+}

@@ -5,8 +5,11 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use metrics_core::{Bytes, Percent, Sha1Digest};
+use metrics_core::{Bytes, Percent, Sha1Digest, Version};
 use serde::{Deserialize, Serialize};
+
+pub mod ratio;
+pub mod shapes;
 
 /// The reference usage statistics with the same fields and value types, serialized by plain
 /// serde derive: no gating. Its JSON equals the newest version's payload.
@@ -33,6 +36,23 @@ pub struct PlainStatistics {
     pub cloud_accounts: PlainAccounts,
     pub built_in_worker_custom_account: bool,
     pub workers: u64,
+}
+
+/// The reference usage statistics as 3.2 sends them (10 of the 19 fields), by plain serde
+/// derive.
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PlainStatistics32 {
+    pub environments: u64,
+    pub machines: u64,
+    pub projects: u64,
+    pub deployment_steps: BTreeMap<PlainStep, u64>,
+    pub releases_and_deployments: PlainReleases,
+    pub users: u64,
+    pub license_serial_hash: Sha1Digest,
+    pub memory: Bytes,
+    pub cpu: Percent,
+    pub channels: u64,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -149,5 +169,47 @@ pub fn plain_sample() -> PlainStatistics {
         },
         built_in_worker_custom_account: s.built_in_worker_custom_account,
         workers: s.workers,
+    }
+}
+
+/// The reference sample as 3.2 sends it, in the plain struct of that version's fields.
+pub fn plain_sample_32() -> PlainStatistics32 {
+    let s = plain_sample();
+    PlainStatistics32 {
+        environments: s.environments,
+        machines: s.machines,
+        projects: s.projects,
+        deployment_steps: s.deployment_steps,
+        releases_and_deployments: s.releases_and_deployments,
+        users: s.users,
+        license_serial_hash: s.license_serial_hash,
+        memory: s.memory,
+        cpu: s.cpu,
+        channels: s.channels,
+    }
+}
+
+impl shapes::Shape for schema::UsageStatistics {
+    type Full = PlainStatistics;
+    type Half = PlainStatistics32;
+    const LABEL: &'static str = "reference sample";
+
+    fn gates() -> shapes::Versions {
+        shapes::Versions {
+            all: Version::new(2018, 2, 2),
+            half: Version::new(3, 2, 0),
+        }
+    }
+
+    fn sample() -> Self {
+        schema::sample_statistics()
+    }
+
+    fn full(&self) -> PlainStatistics {
+        plain_sample()
+    }
+
+    fn half(&self) -> PlainStatistics32 {
+        plain_sample_32()
     }
 }

@@ -3,9 +3,16 @@
 //! version of the reference model (and of a test model with `#[until]` fields and gated
 //! enum variants), then mutated: missing, extra, later or retired fields, wrong types,
 //! negative or too large counts, out-of-range percents, bad hashes, bad enum values and
-//! keys, null, wrong top-level type, truncation. `PROPTEST_CASES` raises the count.
+//! keys, null, wrong top-level type, truncation, and duplicate keys spliced into the bytes.
+//! `PROPTEST_CASES` raises the count; a failure prints its seed, and `PROPTEST_SEED`
+//! replays it.
 //!
-//! The one deliberate difference, a duplicate key, is tested on its own at the end.
+//! The one deliberate difference, a duplicate key: the decoder rejects every payload with
+//! one, where `jsonschema` (reading a `Value`, which keeps the last value) may accept it;
+//! when `jsonschema` accepts, the decoder's violations name the duplicate. Hand-written cases
+//! are at the end.
+
+mod seeded;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Mutex, OnceLock};
@@ -15,11 +22,11 @@ use metrics_core::{
     Bytes, InstallationId, Limits, MetricEnum, Metrics, Percent, Sha1Digest, Version,
 };
 use proptest::prelude::*;
-use proptest::test_runner::{Config, TestRunner};
 use schema::{
     CloudAccounts, CommunityStep, MultiTenancy, ReleasesAndDeployments, StepType, UpdateCheck,
     UsageStatistics,
 };
+use seeded::Seeded;
 use serde_json::Value;
 
 // ----- a second model: retired fields, gated variants, small integer types -----
@@ -325,6 +332,13 @@ enum Mutation {
     TopLevel { value: usize },
     /// Cut the serialized bytes.
     Truncate { at: usize },
+    /// Repeat the `n`-th entry of the `at`-th object in the bytes, with the same value or an
+    /// odd one (a `Value` cannot hold a repeated key: this edits the text).
+    Duplicate {
+        at: usize,
+        n: usize,
+        value: Option<usize>,
+    },
 }
 
 fn mutation() -> impl Strategy<Value = Mutation> {
@@ -336,6 +350,8 @@ fn mutation() -> impl Strategy<Value = Mutation> {
         5 => (n(), n()).prop_map(|(at, value)| Mutation::Replace { at, value }),
         1 => n().prop_map(|value| Mutation::TopLevel { value }),
         1 => n().prop_map(|at| Mutation::Truncate { at }),
+        2 => (n(), n(), proptest::option::of(n()))
+            .prop_map(|(at, n, value)| Mutation::Duplicate { at, n, value }),
     ]
 }
 
@@ -356,10 +372,24 @@ fn odd(index: usize) -> Value {
         .unwrap_or_else(|_| Value::String("unparsable".into()))
 }
 
+/// A repeated entry to write: in the object at `object`, after its `index`-th entry, the
+/// same key again with `value` (or the same value).
+struct Splice {
+    object: String,
+    index: usize,
+    value: Option<Value>,
+}
+
 /// Applies `mutations` to `payload`; `others` are the same value at other versions (their
-/// fields are later or retired ones here). Returns the bytes to decode.
-fn mutate(mut payload: Value, others: &[Value], mutations: &[Mutation]) -> Vec<u8> {
+/// fields are later or retired ones here). Returns the bytes to decode, and the JSON pointer
+/// of the key written twice, if a duplicate was spliced in.
+fn mutate(
+    mut payload: Value,
+    others: &[Value],
+    mutations: &[Mutation],
+) -> (Vec<u8>, Option<String>) {
     let mut truncate = None;
+    let mut splice = None;
     for mutation in mutations {
         let (mut objects, mut all) = (Vec::new(), Vec::new());
         nodes(&payload, String::new(), &mut objects, &mut all);
@@ -403,13 +433,60 @@ fn mutate(mut payload: Value, others: &[Value], mutations: &[Mutation]) -> Vec<u
                 payload = serde_json::from_str(candidates[value % candidates.len()]).unwrap();
             }
             Mutation::Truncate { at } => truncate = Some(at),
+            Mutation::Duplicate { at, n, value } => {
+                splice = Some(Splice {
+                    object: objects[at % objects.len()].clone(),
+                    index: n,
+                    value: value.map(odd),
+                })
+            }
         }
     }
-    let mut bytes = serde_json::to_vec(&payload).unwrap();
+    let mut bytes = Vec::new();
+    let mut duplicated = None;
+    write(&payload, "", splice.as_ref(), &mut duplicated, &mut bytes);
     if let Some(at) = truncate {
         bytes.truncate(at % bytes.len().max(1));
     }
-    bytes
+    (bytes, duplicated)
+}
+
+/// Writes `value` as JSON, repeating the entry `splice` names (its pointer goes to
+/// `duplicated`).
+fn write(
+    value: &Value,
+    pointer: &str,
+    splice: Option<&Splice>,
+    duplicated: &mut Option<String>,
+    out: &mut Vec<u8>,
+) {
+    let Value::Object(map) = value else {
+        out.extend(serde_json::to_vec(value).unwrap());
+        return;
+    };
+    let repeat = splice
+        .filter(|s| s.object == pointer && !map.is_empty())
+        .map(|s| (s.index % map.len(), s));
+    out.push(b'{');
+    for (index, (key, child)) in map.iter().enumerate() {
+        if index > 0 {
+            out.push(b',');
+        }
+        let child_pointer = format!("{pointer}/{}", key.replace('~', "~0").replace('/', "~1"));
+        out.extend(serde_json::to_vec(key).unwrap());
+        out.push(b':');
+        write(child, &child_pointer, splice, duplicated, out);
+        if let Some((at, splice)) = repeat
+            && at == index
+        {
+            out.push(b',');
+            out.extend(serde_json::to_vec(key).unwrap());
+            out.push(b':');
+            out.extend(serde_json::to_vec(splice.value.as_ref().unwrap_or(child)).unwrap());
+            *duplicated = Some(child_pointer);
+        }
+    }
+    out.push(b'}');
 }
 
 // ----- the oracle -----
@@ -435,18 +512,40 @@ fn oracle<T: Metrics>(version: &Version, bytes: &[u8]) -> Option<bool> {
     Some(validator.is_valid(&value))
 }
 
+/// The decoder and `jsonschema` agree on `bytes`, but for a key written twice
+/// (`duplicated`): the decoder rejects it always, and when `jsonschema` (which keeps the last
+/// value) finds the payload valid, the decoder's violations name that key.
 fn check_agreement<T: Metrics>(
     version: &Version,
     bytes: &[u8],
+    duplicated: Option<&str>,
     decoded: Result<(), metrics_core::Violations>,
 ) -> Result<(), TestCaseError> {
     let text = String::from_utf8_lossy(bytes);
-    match oracle::<T>(version, bytes) {
-        None => prop_assert!(
+    match (oracle::<T>(version, bytes), duplicated) {
+        (None, _) => prop_assert!(
             decoded.is_err(),
             "not JSON, but accepted at {version}: {text}"
         ),
-        Some(valid) => {
+        (Some(valid), Some(pointer)) => {
+            let Err(errors) = decoded else {
+                return Err(TestCaseError::fail(format!(
+                    "at {version}: the key {pointer} is repeated, but the decoder accepts: {text}"
+                )));
+            };
+            prop_assert!(
+                !valid
+                    || errors
+                        .iter()
+                        .any(|v| v.rule == "duplicateKey" && v.pointer == pointer),
+                "at {}: jsonschema accepts the last value of the repeated key {}, and the decoder rejects without naming it: {}: {}",
+                version,
+                pointer,
+                errors,
+                text
+            );
+        }
+        (Some(valid), None) => {
             let accepted = decoded.is_ok();
             prop_assert_eq!(
                 accepted,
@@ -463,18 +562,6 @@ fn check_agreement<T: Metrics>(
     Ok(())
 }
 
-fn runner(default_cases: u32) -> TestRunner {
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(default_cases);
-    TestRunner::new(Config {
-        cases,
-        failure_persistence: None,
-        ..Config::default()
-    })
-}
-
 fn versions(list: &[&str]) -> Vec<Version> {
     list.iter().map(|v| Version::parse(v).unwrap()).collect()
 }
@@ -488,14 +575,17 @@ fn usage_statistics_decoder_agrees_with_jsonschema() {
         proptest::collection::vec(mutation(), 0..3),
     );
     let (accepted, rejected) = (std::cell::Cell::new(0), std::cell::Cell::new(0));
-    runner(3000)
+    let duplicates = std::cell::Cell::new(0);
+    let mut seeded = Seeded::new("PROPTEST_CASES", 3000);
+    let result = seeded
+        .runner
         .run(&strategy, |(Sample(stats), version, mutations)| {
             let payload = serde_json::to_value(stats.at(&version)).unwrap();
             let others: Vec<Value> = versions
                 .iter()
                 .map(|v| serde_json::to_value(stats.at(v)).unwrap())
                 .collect();
-            let bytes = mutate(payload, &others, &mutations);
+            let (bytes, duplicated) = mutate(payload, &others, &mutations);
             let decoded = UsageStatistics::decode(&version, &bytes).map(|_| ());
             if mutations.is_empty() {
                 prop_assert!(decoded.is_ok(), "{:?}", decoded.as_ref().err());
@@ -506,12 +596,20 @@ fn usage_statistics_decoder_agrees_with_jsonschema() {
                 &rejected
             };
             tally.set(tally.get() + 1);
-            check_agreement::<UsageStatistics>(&version, &bytes, decoded)
-        })
-        .unwrap();
-    // Both verdicts were exercised in earnest.
+            if duplicated.is_some() {
+                duplicates.set(duplicates.get() + 1);
+            }
+            check_agreement::<UsageStatistics>(&version, &bytes, duplicated.as_deref(), decoded)
+        });
+    seeded.check(result);
+    // Both verdicts were exercised in earnest, and duplicates were spliced in.
     let (accepted, rejected) = (accepted.get(), rejected.get());
     assert!(accepted > 300 && rejected > 300, "{accepted} / {rejected}");
+    let duplicates = duplicates.get();
+    assert!(
+        duplicates * 20 > accepted + rejected,
+        "{duplicates} duplicates"
+    );
 }
 
 #[test]
@@ -524,7 +622,9 @@ fn legacy_model_decoder_agrees_with_jsonschema() {
             proptest::collection::vec(mutation(), 0..3),
         )
     });
-    runner(2000)
+    let mut seeded = Seeded::new("PROPTEST_CASES", 2000);
+    let result = seeded
+        .runner
         .run(&strategy, |(legacy, version, mutations)| {
             let payload = serde_json::to_value(legacy.at(&version)).unwrap();
             // Other versions' payloads of the same value, where every variant is sendable.
@@ -532,14 +632,14 @@ fn legacy_model_decoder_agrees_with_jsonschema() {
                 .iter()
                 .filter_map(|v| serde_json::to_value(legacy.at(v)).ok())
                 .collect();
-            let bytes = mutate(payload, &others, &mutations);
+            let (bytes, duplicated) = mutate(payload, &others, &mutations);
             let decoded = Legacy::decode(&version, &bytes).map(|_| ());
             if mutations.is_empty() {
                 prop_assert!(decoded.is_ok(), "{:?}", decoded.as_ref().err());
             }
-            check_agreement::<Legacy>(&version, &bytes, decoded)
-        })
-        .unwrap();
+            check_agreement::<Legacy>(&version, &bytes, duplicated.as_deref(), decoded)
+        });
+    seeded.check(result);
 }
 
 #[test]
@@ -551,44 +651,49 @@ fn update_check_decodes_by_its_own_version() {
         proptest::sample::select(versions.clone()),
         proptest::collection::vec(mutation(), 0..3),
     );
-    runner(1500)
-        .run(
-            &strategy,
-            |(Sample(stats), opted_in, version, mutations)| {
-                let check = UpdateCheck {
-                    version: version.clone(),
-                    installation_id: InstallationId::random(),
-                    usage_statistics: opted_in.map(|()| stats),
-                };
-                let payload = serde_json::to_value(check.at(&version)).unwrap();
-                let others: Vec<Value> = versions
-                    .iter()
-                    .map(|v| serde_json::to_value(check.at(v)).unwrap())
-                    .collect();
-                let bytes = mutate(payload, &others, &mutations);
-                let decoded = UpdateCheck::decode_self_versioned(&bytes, &Limits::default());
-                // The version the payload claims decides the schema; without a valid claim
-                // there is no schema to be valid against.
-                let claimed = serde_json::from_slice::<Value>(&bytes)
-                    .ok()
-                    .and_then(|v| v.get("version")?.as_str().map(str::to_owned))
-                    .and_then(|v| serde_json::from_value::<Version>(Value::String(v)).ok());
-                match claimed {
-                    Some(claimed) if oracle::<UpdateCheck>(&claimed, &bytes).is_some() => {
-                        if let Ok(decoded) = &decoded {
-                            prop_assert_eq!(decoded.version(), &claimed);
-                        }
-                        check_agreement::<UpdateCheck>(&claimed, &bytes, decoded.map(|_| ()))
+    let mut seeded = Seeded::new("PROPTEST_CASES", 1500);
+    let result = seeded.runner.run(
+        &strategy,
+        |(Sample(stats), opted_in, version, mutations)| {
+            let check = UpdateCheck {
+                version: version.clone(),
+                installation_id: InstallationId::random(),
+                usage_statistics: opted_in.map(|()| stats),
+            };
+            let payload = serde_json::to_value(check.at(&version)).unwrap();
+            let others: Vec<Value> = versions
+                .iter()
+                .map(|v| serde_json::to_value(check.at(v)).unwrap())
+                .collect();
+            let (bytes, duplicated) = mutate(payload, &others, &mutations);
+            let decoded = UpdateCheck::decode_self_versioned(&bytes, &Limits::default());
+            // The version the payload claims decides the schema; without a valid claim
+            // there is no schema to be valid against.
+            let claimed = serde_json::from_slice::<Value>(&bytes)
+                .ok()
+                .and_then(|v| v.get("version")?.as_str().map(str::to_owned))
+                .and_then(|v| serde_json::from_value::<Version>(Value::String(v)).ok());
+            match claimed {
+                Some(claimed) if oracle::<UpdateCheck>(&claimed, &bytes).is_some() => {
+                    if let Ok(decoded) = &decoded {
+                        prop_assert_eq!(decoded.version(), &claimed);
                     }
-                    _ => {
-                        // Not JSON, or not an object with a version string: no schema applies.
-                        prop_assert!(decoded.is_err());
-                        Ok(())
-                    }
+                    check_agreement::<UpdateCheck>(
+                        &claimed,
+                        &bytes,
+                        duplicated.as_deref(),
+                        decoded.map(|_| ()),
+                    )
                 }
-            },
-        )
-        .unwrap();
+                _ => {
+                    // Not JSON, or not an object with a version string: no schema applies.
+                    prop_assert!(decoded.is_err());
+                    Ok(())
+                }
+            }
+        },
+    );
+    seeded.check(result);
 }
 
 /// A version as a metric value: checked against the schema's semver pattern.
@@ -657,18 +762,18 @@ fn version_like() -> impl Strategy<Value = String> {
 fn versions_are_checked_exactly_as_the_schema_pattern() {
     let version = Version::new(1, 0, 0);
     let (accepted, total) = (std::cell::Cell::new(0), std::cell::Cell::new(0));
-    runner(2000)
-        .run(&version_like(), |text| {
-            total.set(total.get() + 1);
-            let bytes = format!(r#"{{"version": "{text}"}}"#).into_bytes();
-            let decoded = Build::decode(&version, &bytes);
-            if let Ok(decoded) = &decoded {
-                accepted.set(accepted.get() + 1);
-                prop_assert_eq!(decoded.value().version.to_string(), text.clone());
-            }
-            check_agreement::<Build>(&version, &bytes, decoded.map(|_| ()))
-        })
-        .unwrap();
+    let mut seeded = Seeded::new("PROPTEST_CASES", 2000);
+    let result = seeded.runner.run(&version_like(), |text| {
+        total.set(total.get() + 1);
+        let bytes = format!(r#"{{"version": "{text}"}}"#).into_bytes();
+        let decoded = Build::decode(&version, &bytes);
+        if let Ok(decoded) = &decoded {
+            accepted.set(accepted.get() + 1);
+            prop_assert_eq!(decoded.value().version.to_string(), text.clone());
+        }
+        check_agreement::<Build>(&version, &bytes, None, decoded.map(|_| ()))
+    });
+    seeded.check(result);
     // Both sides were exercised: each verdict on at least 5% of the cases.
     let (accepted, total) = (accepted.get(), total.get());
     assert!(

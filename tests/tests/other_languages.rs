@@ -1,6 +1,8 @@
 //! The generated schemas serve clients and servers in any language: independent validators
 //! outside Rust (Python's `jsonschema`, JavaScript's `ajv` in strict mode) accept every
-//! schema, accept the reference sample at every version and reject it with an unknown field.
+//! schema, accept the reference sample at every version and reject it with an unknown field;
+//! and they tell versions apart: each version's sample is rejected by the schema of the
+//! version before it, and with an unknown key in a nested object, or a negative count.
 //! Both are installed by `.ci/services`; a missing one fails the test, never skips it.
 
 use std::fs;
@@ -73,10 +75,7 @@ fn python_jsonschema_accepts_every_schema_and_sample() {
         "the Python consumer is not installed: run .ci/services",
     );
     assert_eq!(count, 18);
-    assert_eq!(
-        out.trim(),
-        format!("schemas: {count} valid; payloads: {count} valid, {count} rejected when altered")
-    );
+    assert_eq!(out.trim(), expected_report(count));
 }
 
 #[test]
@@ -88,10 +87,20 @@ fn ajv_in_strict_mode_accepts_every_schema_and_sample() {
         &[&script, &schemas, &payloads],
         "ajv is not installed in tests/js: run .ci/services",
     );
-    assert_eq!(
-        out.trim(),
-        format!("schemas: {count} valid; payloads: {count} valid, {count} rejected when altered")
-    );
+    assert_eq!(out.trim(), expected_report(count));
+}
+
+/// What both consumers report for the reference model: every schema and sample, and the
+/// version-specific rejections (every version but each payload's first has a previous one;
+/// every sample has a nested object and a count).
+fn expected_report(count: usize) -> String {
+    let payloads = schema::models().len();
+    format!(
+        "schemas: {count} valid; payloads: {count} valid, {count} rejected when altered\n\
+         by version: {} rejected by the previous version's schema; {count} rejected with an \
+         unknown nested key; {count} rejected with a negative count",
+        count - payloads
+    )
 }
 
 #[test]
@@ -131,4 +140,42 @@ fn the_consumers_fail_on_a_broken_schema() {
         String::from_utf8_lossy(&js.stderr)
             .contains("usage-statistics/3.2.0.json: rejected by ajv in strict mode")
     );
+}
+
+#[test]
+fn the_consumers_fail_on_a_schema_that_accepts_too_much() {
+    // The version-specific checks can fail: a 3.2.0 schema that allows any key and any
+    // number is caught by both consumers on each count.
+    let (_temp, schemas, payloads, _) = schemas_and_payloads();
+    let path = schemas.join("usage-statistics/3.2.0.json");
+    let lax = fs::read_to_string(&path)
+        .unwrap()
+        .replace(
+            "\"additionalProperties\": false",
+            "\"additionalProperties\": true",
+        )
+        .replace("\"minimum\": 0,", "");
+    fs::write(&path, lax).unwrap();
+    for (program, script) in [
+        ("python3", "tests/py/check_schemas.py"),
+        ("node", "tests/js/check-schemas.mjs"),
+    ] {
+        let output = Command::new(program)
+            .args([Path::new(REPO).join(script).as_path(), &schemas, &payloads])
+            .output()
+            .unwrap_or_else(|e| panic!("{program} runs ({e}); run .ci/services"));
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{program}: {stderr}");
+        for problem in [
+            "usage-statistics/3.2.0.json: a payload with an unknown field is accepted",
+            "usage-statistics/3.4.0.json: accepted by the older schema usage-statistics/3.2.0.json",
+            "usage-statistics/3.2.0.json: a payload with an unknown nested key is accepted",
+            "usage-statistics/3.2.0.json: a payload with a negative count is accepted",
+        ] {
+            assert!(
+                stderr.contains(problem),
+                "{program} does not report {problem:?}:\n{stderr}"
+            );
+        }
+    }
 }

@@ -10,6 +10,8 @@ use serde::Serializer;
 struct Liar(u32);
 
 impl MetricValue for Liar {
+    type Itself = Self;
+
     fn metric_schema(_: &mut SchemaContext) -> Schema {
         schemars_schema()
     }

@@ -274,7 +274,7 @@ pub(crate) fn decode_with<T: Metrics>(
                 Some(value) if cx.violations.is_empty() => {
                     return Ok(Decoded {
                         value,
-                        version: version.clone(),
+                        version: copy_version(version),
                     });
                 }
                 Some(_) => return Err(Violations(cx.violations)),
@@ -296,6 +296,17 @@ pub(crate) fn decode_with<T: Metrics>(
     Err(Violations(cx.violations))
 }
 
+/// `version.clone()`, without the calls that clone empty pre-release and build identifiers.
+#[inline]
+fn copy_version(version: &Version) -> Version {
+    if version.is_prerelease() || !version.as_semver().build.is_empty() {
+        version.clone()
+    } else {
+        Version::new(version.major(), version.minor(), version.patch())
+    }
+}
+
+#[inline]
 fn check_size(bytes: &[u8], limits: &Limits) -> Result<(), Violations> {
     if bytes.len() > limits.max_bytes {
         return Err(Violations::single(
@@ -436,47 +447,14 @@ impl Visitor<'_> for KeyEquals<'_> {
     }
 }
 
-/// Parses a version string exactly as the schema's semver pattern allows it.
+/// Parses a version string exactly as the schema's semver pattern allows it: the semver
+/// grammar (no leading zeros, no empty identifiers, no `v` prefix or whitespace) that
+/// `semver::Version::parse` implements, with numbers of at most 19 digits.
 pub(crate) fn strict_version(text: &str) -> Option<Version> {
-    if !matches_semver_pattern(text) {
-        return None;
-    }
-    semver::Version::parse(text).ok().map(Version::from)
-}
-
-/// `SEMVER_PATTERN`, by hand: `MAJOR.MINOR.PATCH` (no leading zeros, at most 19 digits),
-/// optional `-PRERELEASE` and `+BUILD`.
-fn matches_semver_pattern(text: &str) -> bool {
-    let (rest, build) = match text.split_once('+') {
-        Some((rest, build)) => (rest, Some(build)),
-        None => (text, None),
-    };
-    let (core, pre) = match rest.split_once('-') {
-        Some((core, pre)) => (core, Some(pre)),
-        None => (rest, None),
-    };
-    let number = |s: &str| {
-        !s.is_empty()
-            && s.len() <= 19
-            && s.bytes().all(|b| b.is_ascii_digit())
-            && (s == "0" || !s.starts_with('0'))
-    };
-    let mut parts = core.split('.');
-    let core_ok = (0..3).all(|_| parts.next().is_some_and(number)) && parts.next().is_none();
-    let pre_ok = pre.is_none_or(|pre| {
-        pre.split('.').all(|id| {
-            let alnum =
-                !id.is_empty() && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
-            let numeric = id.bytes().all(|b| b.is_ascii_digit());
-            alnum && (!numeric || id == "0" || !id.starts_with('0'))
-        })
-    });
-    let build_ok = build.is_none_or(|build| {
-        build
-            .split('.')
-            .all(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
-    });
-    core_ok && pre_ok && build_ok
+    const MAX: u64 = 9_999_999_999_999_999_999;
+    let version = semver::Version::parse(text).ok()?;
+    (version.major <= MAX && version.minor <= MAX && version.patch <= MAX)
+        .then(|| Version::from(version))
 }
 
 fn json_type(value: &serde_json::Value) -> &'static str {
@@ -517,6 +495,25 @@ mod tests {
             "1.0.0-",
             "1.0.0+",
             "1.0.0-a..b",
+            "1.0.0--",
+            "1.0.0-0-",
+            "1.0.0-x.7.z.92",
+            "1.0.0+build.-",
+            "1.0.0+001.0a",
+            "1.0.0-beta+",
+            "1.0.0+a+b",
+            "1.0.0-beta-+x",
+            "1.2",
+            "1.2.3.4",
+            "1.2.3a",
+            "+1.2.3",
+            "1.2.-3",
+            "18446744073709551615.0.0",
+            "18446744073709551616.0.0",
+            "0.9999999999999999999.0",
+            "0.0.10000000000000000000",
+            "1.0.0-9999999999999999999999999",
+            "1.0.0-é",
             "9999999999999999999.0.0",
             "10000000000000000000.0.0",
             " 1.0.0",

@@ -7,7 +7,6 @@ use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor
 
 use super::{Limits, Violation, segment, truncate};
 use crate::enums::MetricEnum;
-use crate::field::Field;
 use crate::metrics::Metrics;
 use crate::value::MetricValue;
 use crate::version::{Release, Version};
@@ -21,6 +20,8 @@ pub struct DecodeCx<'v> {
     limits: Limits,
     depth: usize,
     pub(super) violations: Vec<Violation>,
+    /// The text of the last unknown key (allocated only when there is one).
+    unknown: String,
     /// Whether the violation of a fatal error (syntax, limit) has been recorded.
     fatal_recorded: bool,
 }
@@ -34,6 +35,7 @@ impl<'v> DecodeCx<'v> {
             limits: *limits,
             depth: 0,
             violations: Vec::new(),
+            unknown: String::new(),
             fatal_recorded: false,
         }
     }
@@ -870,17 +872,28 @@ pub fn decode_struct<'de, D: de::Deserializer<'de>, T: DecodeFields>(
 
 /// Reads a struct's keys for the generated `decode_fields`: finds each key's field, and
 /// records unknown keys, fields the release does not have, duplicates and missing fields.
+/// The hot path holds only the flags; everything a message needs is looked up when a
+/// violation is recorded.
 pub struct FieldReader<T, const N: usize> {
     marker: std::marker::PhantomData<fn() -> T>,
-    fields: &'static [Field],
+    /// Per field: whether the release has it (for [`DecodeFields::field_index`]).
     present: [bool; N],
-    seen: [bool; N],
-    payload: &'static str,
+    /// Per field: whether the release has it, and whether it was read (one byte, so that
+    /// the hot path checks one flag).
+    state: [FieldState; N],
     entries: usize,
     since: usize,
-    current: usize,
-    /// The text of the last unknown key.
-    unknown: String,
+}
+
+/// Where a field stands in the object being read.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum FieldState {
+    /// The release does not have it (yet, or any more).
+    Absent,
+    /// The release has it; not read yet.
+    Expected,
+    /// Read (or, for an absent field, reported once).
+    Seen,
 }
 
 impl<T: DecodeFields, const N: usize> FieldReader<T, N> {
@@ -889,14 +902,16 @@ impl<T: DecodeFields, const N: usize> FieldReader<T, N> {
     pub fn new(cx: &DecodeCx<'_>, present: [bool; N]) -> Self {
         FieldReader {
             marker: std::marker::PhantomData,
-            fields: T::fields(),
             present,
-            seen: [false; N],
-            payload: T::NAME,
+            state: present.map(|present| {
+                if present {
+                    FieldState::Expected
+                } else {
+                    FieldState::Absent
+                }
+            }),
             entries: 0,
             since: cx.violations.len(),
-            current: 0,
-            unknown: String::new(),
         }
     }
 
@@ -912,7 +927,7 @@ impl<T: DecodeFields, const N: usize> FieldReader<T, N> {
             let present = &self.present;
             let seed = IndexKey {
                 find: |key: &str| T::field_index(key, present),
-                unknown: &mut self.unknown,
+                unknown: &mut cx.unknown,
             };
             let index = match map.next_key_seed(seed) {
                 Ok(Some(index)) => index,
@@ -923,9 +938,8 @@ impl<T: DecodeFields, const N: usize> FieldReader<T, N> {
                 }
             };
             cx.count_entry(&mut self.entries)?;
-            if index != UNKNOWN && self.present[index] && !self.seen[index] {
-                self.seen[index] = true;
-                self.current = index;
+            if let Some(state @ FieldState::Expected) = self.state.get_mut(index) {
+                *state = FieldState::Seen;
                 return Ok(Some(index));
             }
             self.reject(cx, map, index)?;
@@ -941,67 +955,89 @@ impl<T: DecodeFields, const N: usize> FieldReader<T, N> {
         map: &mut A,
         index: usize,
     ) -> Result<(), A::Error> {
-        let unknown = std::mem::take(&mut self.unknown);
-        let name = match index {
-            UNKNOWN => &unknown,
-            index => self.fields[index].key(),
+        let unknown = std::mem::take(&mut cx.unknown);
+        let fields = T::fields();
+        let name = match fields.get(index) {
+            Some(field) => field.key(),
+            None => &unknown,
         };
-        match index {
-            UNKNOWN => {
+        match fields.get(index) {
+            None => {
                 let message = format!(
                     "unknown field \"{}\": not part of {}",
                     truncate(name),
-                    cx.at(self.payload)
+                    cx.at(T::NAME)
                 );
                 cx.violate(segment(name), "additionalProperties", message);
             }
-            index if self.seen[index] => {
+            Some(_) if self.state[index] == FieldState::Seen => {
                 let message = format!(
                     "the key \"{name}\" appears more than once (ambiguous: rejected, where a JSON Schema validator would keep the last value)"
                 );
                 cx.violate(segment(name), "duplicateKey", message);
             }
-            index => {
-                // Read once, so that a repeat is reported as a duplicate too.
-                self.seen[index] = true;
-                let field = &self.fields[index];
+            Some(field) => {
+                // Reported once, so that a repeat is reported as a duplicate too.
+                self.state[index] = FieldState::Seen;
                 let message = format!(
                     "not part of {}, {}",
-                    cx.at(self.payload),
+                    cx.at(T::NAME),
                     when(field.since(), field.until(), cx.release)
                 );
                 cx.violate(segment(name), "additionalProperties", message);
             }
         }
-        skip_value(cx, map, name)
+        let result = skip_value(cx, map, name);
+        cx.unknown = unknown;
+        result
     }
 
-    /// Reads the value of the field [`FieldReader::next`] returned.
+    /// Reads the value of field `index`, which [`FieldReader::next`] returned.
     #[inline]
     pub fn value<'de, A: MapAccess<'de>, V: MetricValue>(
         &mut self,
         cx: &mut DecodeCx<'_>,
         map: &mut A,
+        index: usize,
     ) -> Result<Option<V>, A::Error> {
-        entry_value(cx, map, self.fields[self.current].key())
+        let since = cx.violations.len();
+        match map.next_value_seed(Seed::<V>::new(cx)) {
+            Ok(Some(value)) => Ok(Some(value)),
+            // A value is `None` exactly when a violation was recorded in it.
+            Ok(None) => {
+                cx.prefix(since, T::fields()[index].key());
+                Ok(None)
+            }
+            Err(error) => {
+                cx.fatal(&error);
+                cx.prefix(since, T::fields()[index].key());
+                Err(error)
+            }
+        }
     }
 
     /// Records the fields the release has that were not sent; whether the struct was read
     /// without any violation.
     #[inline]
     pub fn finish(&self, cx: &mut DecodeCx<'_>) -> bool {
-        if self.seen != self.present {
-            for (index, field) in self.fields.iter().enumerate() {
-                if self.present[index] && !self.seen[index] {
-                    let message = format!(
-                        "missing field \"{}\", required in {}",
-                        field.key(),
-                        cx.at(self.payload)
-                    );
-                    cx.violate(String::new(), "required", message);
-                }
-            }
+        if self.state.contains(&FieldState::Expected) {
+            self.missing(cx);
         }
         cx.violations.len() == self.since
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn missing(&self, cx: &mut DecodeCx<'_>) {
+        for (index, field) in T::fields().iter().enumerate() {
+            if self.state[index] == FieldState::Expected {
+                let message = format!(
+                    "missing field \"{}\", required in {}",
+                    field.key(),
+                    cx.at(T::NAME)
+                );
+                cx.violate(String::new(), "required", message);
+            }
+        }
     }
 }

@@ -36,7 +36,9 @@ pub fn struct_value_items(fields: &[Field]) -> TokenStream {
 pub fn struct_decode_impl(container: &Container, fields: &[Field]) -> TokenStream {
     let ident = container.ident;
     let count = fields.len();
-    let present = super::present_flags(fields);
+    let gates = super::Gates::new(fields);
+    let gate_lets = gates.lets();
+    let present = gates.all_present();
     // Each slot carries its field type's span, in its declaration and every use alike (so
     // hygiene, also inside `macro_rules!`, resolves it): rustc then reports a type that is
     // not a metric once, at the type, not once more at the slot.
@@ -60,7 +62,7 @@ pub fn struct_decode_impl(container: &Container, fields: &[Field]) -> TokenStrea
         .map(|(index, (field, slot))| {
             let ty = super::checked_ty(field);
             let read = quote_spanned!(super::ty_span(field)=> value::<_, #ty>);
-            quote!(#index => #slot = __reader.#read(__cx, &mut __map)?,)
+            quote!(#index => #slot = __reader.#read(__cx, &mut __map, #index)?,)
         });
     // Each initializer is spanned on the field's type, like every other use of it, so that
     // a type that is not a metric reports one error (identical errors at one span merge).
@@ -105,6 +107,7 @@ pub fn struct_decode_impl(container: &Container, fields: &[Field]) -> TokenStrea
                 mut __map: __A,
             ) -> ::core::result::Result<::core::option::Option<Self>, __A::Error> {
                 let __release = __cx.release();
+                #gate_lets
                 let mut __reader = ::metrics_core::__private::FieldReader::<Self, #count>::new(
                     __cx,
                     [#(#present),*],

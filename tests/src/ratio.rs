@@ -1,0 +1,82 @@
+//! Interleaved timing for the benchmarks' ratio tables: the baseline and ours run in
+//! alternating batches, round after round, in one process, so that load from other
+//! processes hits both alike; each round gives a ratio, and the table shows the median.
+
+use std::time::{Duration, Instant};
+
+/// The outcome of [`interleaved`]: medians over the rounds.
+#[derive(Clone, Copy, Debug)]
+pub struct Ratio {
+    /// The baseline's time per call.
+    pub base: Duration,
+    /// Our time per call.
+    pub ours: Duration,
+    /// The median of the rounds' ratios ours / baseline.
+    pub ratio: f64,
+}
+
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    let mid = values.len() / 2;
+    if values.len() % 2 == 1 {
+        values[mid]
+    } else {
+        (values[mid - 1] + values[mid]) / 2.0
+    }
+}
+
+fn time(f: &mut impl FnMut(), iterations: u64) -> f64 {
+    let start = Instant::now();
+    for _ in 0..iterations {
+        f();
+    }
+    start.elapsed().as_secs_f64() / iterations as f64
+}
+
+/// Times `base` and `ours` in `rounds` rounds of batches of about `batch` each, the order
+/// alternating from round to round.
+pub fn interleaved(
+    mut base: impl FnMut(),
+    mut ours: impl FnMut(),
+    rounds: usize,
+    batch: Duration,
+) -> Ratio {
+    // Warm up both, and size the batch by the slower of the two.
+    let mut iterations = 1u64;
+    loop {
+        let slowest = time(&mut base, iterations).max(time(&mut ours, iterations));
+        if slowest * iterations as f64 >= batch.as_secs_f64() / 4.0 {
+            iterations = ((batch.as_secs_f64() / slowest) as u64).max(1);
+            break;
+        }
+        iterations *= 2;
+    }
+    let (mut bases, mut ourss, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+    for round in 0..rounds {
+        let (b, o) = if round % 2 == 0 {
+            let b = time(&mut base, iterations);
+            (b, time(&mut ours, iterations))
+        } else {
+            let o = time(&mut ours, iterations);
+            (time(&mut base, iterations), o)
+        };
+        bases.push(b);
+        ourss.push(o);
+        ratios.push(o / b);
+    }
+    Ratio {
+        base: Duration::from_secs_f64(median(&mut bases)),
+        ours: Duration::from_secs_f64(median(&mut ourss)),
+        ratio: median(&mut ratios),
+    }
+}
+
+/// Formats a time per call for the tables: `681 ns`, `1.41 µs`.
+pub fn show(time: Duration) -> String {
+    let ns = time.as_secs_f64() * 1e9;
+    if ns < 1000.0 {
+        format!("{ns:.0} ns")
+    } else {
+        format!("{:.2} µs", ns / 1000.0)
+    }
+}
