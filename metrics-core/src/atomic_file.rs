@@ -34,7 +34,10 @@ impl Batch {
         let temporary = temporary_path(target)?;
         // Recorded first, so that a failed write is cleaned up too.
         self.staged.push((temporary.clone(), target.to_path_buf()));
-        let mut file = File::create(&temporary)?;
+        let mut file = File::options()
+            .write(true)
+            .create_new(true)
+            .open(&temporary)?;
         file.write_all(bytes)?;
         file.sync_all()
     }
@@ -96,12 +99,16 @@ fn create_dirs(dir: &Path, created: &mut Vec<PathBuf>) -> io::Result<()> {
     Ok(())
 }
 
+/// A temporary name beside `target`, unique in this process too (two threads writing one
+/// target never share a temporary file).
 fn temporary_path(target: &Path) -> io::Result<PathBuf> {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let name = target
         .file_name()
         .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "a file path is needed"))?;
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     Ok(target.with_file_name(format!(
-        ".{}.{}.tmp",
+        ".{}.{}.{n}.tmp",
         name.to_string_lossy(),
         std::process::id()
     )))

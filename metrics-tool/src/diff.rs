@@ -431,7 +431,10 @@ impl Roots<'_> {
                 out,
                 depth + 1,
             );
-            if out.len() == before && a != b {
+            // The keys' enum renamed (another `$ref` name) is not a change: compare inlined.
+            if out.len() == before
+                && inline(self.old, old, depth + 1) != inline(self.new, new, depth + 1)
+            {
                 self.changed(path, old, new, out);
             }
             return;

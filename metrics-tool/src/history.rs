@@ -246,11 +246,20 @@ pub fn history_findings(model: &Model, record: &Record) -> Vec<Finding> {
         {
             continue;
         }
-        let Some((covering, old)) = record.schemas.range(..schema).next_back() else {
+        let Some((covering, old)) = record.schemas.range(..schema.clone()).next_back() else {
             continue;
         };
-        if record.damaged.range(covering..).next().is_some() {
-            // The nearest released file is damaged: nothing trustworthy to compare with.
+        if record
+            .damaged
+            .range((
+                std::ops::Bound::Excluded(covering),
+                std::ops::Bound::Excluded(&schema),
+            ))
+            .next()
+            .is_some()
+        {
+            // A damaged released file between the two: it, not `covering`, is what this
+            // version sent; nothing trustworthy to compare with.
             continue;
         }
         let new = model.schema_at(version).to_value();

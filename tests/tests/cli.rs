@@ -838,3 +838,52 @@ fn the_first_release_is_shown_for_fields_sent_from_the_start() {
     );
     assert!(!page.contains("<1.2"), "{page}");
 }
+
+#[test]
+fn a_released_payload_no_longer_declared_is_a_history_change() {
+    let (_temp, dir) = released();
+    let before = contents(&dir);
+    // The `steps` payload only: `stats`, released through 1.4, is gone from the models.
+    run("enum-v1", "check", &dir, &[])
+        .fails()
+        .says("stats 1.4.0: the payload `stats` is released through 1.4.0, but no model declares it any more (renamed or removed?)");
+    run("enum-v1", "generate", &dir, &[])
+        .fails()
+        .says("refusing to change released versions");
+    assert_eq!(contents(&dir), before);
+}
+
+#[test]
+fn a_damaged_or_lost_index_does_not_lose_the_release_record() {
+    let (_temp, dir) = released();
+    // Damaged, but it still says what is released: the rewrite keeps the record.
+    let index = fs::read_to_string(dir.join("index.json")).unwrap();
+    fs::write(
+        dir.join("index.json"),
+        index.replace("\"payloads\"", "\"models\""),
+    )
+    .unwrap();
+    run("v1", "check", &dir, &[])
+        .fails()
+        .says("index.json: not a valid index");
+    run("v1", "generate", &dir, &["--allow-history-change"])
+        .succeeds()
+        .says("overwrote index.json");
+    let rewritten: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(dir.join("index.json")).unwrap()).unwrap();
+    assert_eq!(rewritten["payloads"][0]["released"], "1.4.0");
+    run("v1", "check", &dir, &[]).succeeds();
+
+    // Lost: not even the flag rewrites it blindly; `release` says what is released.
+    fs::remove_file(dir.join("index.json")).unwrap();
+    let before = contents(&dir);
+    run("v1", "generate", &dir, &["--allow-history-change"])
+        .fails()
+        .says("the record of which versions are released")
+        .says("release VERSION --allow-history-change");
+    assert_eq!(contents(&dir), before);
+    run("v1", "release", &dir, &["1.4", "--allow-history-change"])
+        .succeeds()
+        .says("stats released through 1.4.0");
+    run("v1", "check", &dir, &["--released-through", "1.4"]).succeeds();
+}

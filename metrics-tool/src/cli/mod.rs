@@ -118,6 +118,27 @@ pub fn run_from(
     }
 }
 
+/// The release record of a damaged `index.json`, as far as it can be read: each payload's
+/// `released`, in the index's current layout or the older one (`models`).
+fn salvage_releases(dir: &Path) -> BTreeMap<String, Version> {
+    let Some(value) = fs::read_to_string(dir.join(INDEX))
+        .ok()
+        .and_then(|text| serde_json::from_str::<Value>(&text).ok())
+    else {
+        return BTreeMap::new();
+    };
+    ["payloads", "models"]
+        .iter()
+        .filter_map(|key| value.get(key)?.as_array())
+        .flatten()
+        .filter_map(|entry| {
+            let name = entry.get("name")?.as_str()?;
+            let released = Version::parse(entry.get("released")?.as_str()?).ok()?;
+            Some((name.to_owned(), released))
+        })
+        .collect()
+}
+
 /// Two payloads with one name would write one directory: say which, and how to tell them apart.
 fn duplicate_names(models: &[Model]) -> Option<String> {
     models.iter().enumerate().find_map(|(i, model)| {
@@ -178,6 +199,9 @@ struct State {
     releases: BTreeMap<String, Version>,
     damaged: Vec<Finding>,
     history: Vec<Finding>,
+    /// The index is damaged or missing and the release record could not be read from it:
+    /// a rewrite would forget what is released.
+    record_lost: bool,
 }
 
 impl State {
@@ -214,10 +238,43 @@ impl State {
             history.extend(history_findings(model, &record));
             damaged.extend(broken);
         }
+        // A damaged index may still say what is released: kept, so that a rewrite keeps it.
+        let mut record_lost = false;
+        if index.is_none() && !damaged.is_empty() {
+            let salvaged = salvage_releases(dir);
+            record_lost = salvaged.is_empty();
+            for model in models {
+                if let Some(released) = salvaged.get(model.name()) {
+                    releases.insert(model.name().to_owned(), released.clone());
+                }
+            }
+        }
+        // A released payload no model declares any more: its record would be dropped.
+        for entry in index.iter().flat_map(|index| &index.payloads) {
+            let Some(released) = &entry.released else {
+                continue;
+            };
+            if models.iter().any(|m| m.name() == entry.name) {
+                continue;
+            }
+            history.push(Finding {
+                payload: Some(entry.name.clone()),
+                versions: vec![released.to_string()],
+                ..Finding::file(
+                    Kind::History,
+                    INDEX,
+                    format!(
+                        "the payload `{}` is released through {released}, but no model declares it any more (renamed or removed?): a released payload stays declared, under its name (`#[metrics(name = \"{}\")]`)",
+                        entry.name, entry.name
+                    ),
+                )
+            });
+        }
         Ok(State {
             releases,
             damaged,
             history,
+            record_lost,
         })
     }
 
@@ -412,6 +469,12 @@ fn generate(dir: &Path, models: &[Model], allow_history_change: bool) -> Outcome
     if state.frozen() && !allow_history_change {
         return Err(refusal(dir, &state));
     }
+    if state.record_lost {
+        return Err(Failure::from(format!(
+            "{INDEX} in {} is missing or damaged, and with it the record of which versions are released; nothing was written. Restore it (`git checkout -- {INDEX}`), or write it anew saying what is released: `release VERSION --allow-history-change`",
+            dir.display()
+        )));
+    }
     Ok(write_and_report(dir, models, &state, &state.releases)?)
 }
 
@@ -468,10 +531,13 @@ fn release(dir: &Path, models: &[Model], text: &str, allow_history_change: bool)
             .map(|schema| schema.to_string())
             .collect();
         let was = state.releases.get(model.name());
-        let verb = if was == Some(&version) {
-            "already released through"
-        } else {
-            "released through"
+        let verb = match was {
+            Some(was) if *was == version => "already released through".to_owned(),
+            // Only with --allow-history-change: said as the rewrite it is.
+            Some(was) if *was > version => {
+                format!("release record lowered (--allow-history-change) from {was} to")
+            }
+            _ => "released through".to_owned(),
         };
         message.push_str(&format!(
             "{} {verb} {version}: {} frozen\n",
