@@ -5,7 +5,7 @@
 
 CREATE TABLE IF NOT EXISTS "heartbeat" (
     "document_id" UUID PRIMARY KEY,
-    "installation_id" UUID NOT NULL,
+    "installation_id" UUID,
     "version_sent" TEXT NOT NULL,
     "version" TEXT NOT NULL,
     "version_major" BIGINT NOT NULL,
@@ -69,7 +69,7 @@ CREATE VIEW "heartbeat_versions_7d" AS
 SELECT version, version_major, version_minor, version_patch, version_pre, COUNT(*) AS installations
 FROM (
     SELECT installation_id, version, version_major, version_minor, version_patch, version_pre,
-        ROW_NUMBER() OVER (PARTITION BY installation_id ORDER BY version_major DESC, version_minor DESC, version_patch DESC, (version_pre IS NULL) DESC, version_pre DESC, received_at DESC) AS newest
+        ROW_NUMBER() OVER (PARTITION BY installation_id ORDER BY version_major DESC, version_minor DESC, version_patch DESC, (version_pre IS NULL) DESC, version_pre COLLATE "C" DESC, received_at DESC) AS newest
     FROM "heartbeat" WHERE received_at >= now() - interval '7 days'
 ) AS installations WHERE newest = 1
 GROUP BY version, version_major, version_minor, version_patch, version_pre;
@@ -81,7 +81,7 @@ CREATE VIEW "heartbeat_weekly" AS
 SELECT week, version, version_major, version_minor, COUNT(*) AS installations
 FROM (
     SELECT installation_id, CAST(date_trunc('week', received_at AT TIME ZONE 'UTC') AS DATE) AS week, version, version_major, version_minor,
-        ROW_NUMBER() OVER (PARTITION BY installation_id, CAST(date_trunc('week', received_at AT TIME ZONE 'UTC') AS DATE) ORDER BY version_major DESC, version_minor DESC, version_patch DESC, (version_pre IS NULL) DESC, version_pre DESC, received_at DESC) AS newest
+        ROW_NUMBER() OVER (PARTITION BY installation_id, CAST(date_trunc('week', received_at AT TIME ZONE 'UTC') AS DATE) ORDER BY version_major DESC, version_minor DESC, version_patch DESC, (version_pre IS NULL) DESC, version_pre COLLATE "C" DESC, received_at DESC) AS newest
     FROM "heartbeat"
 ) AS installations WHERE newest = 1
 GROUP BY week, version, version_major, version_minor;

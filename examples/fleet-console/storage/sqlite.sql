@@ -5,7 +5,7 @@
 
 CREATE TABLE IF NOT EXISTS "heartbeat" (
     "document_id" TEXT PRIMARY KEY,
-    "installation_id" TEXT NOT NULL,
+    "installation_id" TEXT,
     "version_sent" TEXT NOT NULL,
     "version" TEXT NOT NULL,
     "version_major" INTEGER NOT NULL,
