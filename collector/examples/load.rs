@@ -154,6 +154,16 @@ fn main() {
         let server = rt.spawn(collector::serve(listener, app, async {
             let _ = stopped.await;
         }));
+        if baseline.is_none() {
+            // A warm-up round (threads, connections, allocator), not measured: the
+            // baseline is the mode every other is compared with.
+            drive(
+                &format!("http://{addr}"),
+                &bodies,
+                args.clients,
+                args.requests / 2,
+            );
+        }
         let stored_before = store
             .as_ref()
             .map_or(0, |s| rt.block_on(s.document_ids()).unwrap().len());
