@@ -11,6 +11,8 @@ use std::time::{Duration, SystemTime};
 use serde_json::Value;
 use tokio::sync::{Mutex, mpsc, oneshot};
 
+use sqlx::pool::PoolConnection;
+
 use super::layout::{COUNTERS, Dialect, Kind, REJECTED, REJECTED_RULES, Table, quoted};
 use super::{Pool, Rejection, StoreError, Submission, on_pool, timestamp};
 
@@ -331,6 +333,10 @@ async fn run(
     settings: Arc<WriterSettings>,
 ) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
+    // The writer's own connection, kept from batch to batch (a pooled connection taken
+    // and given back per batch costs two more round trips); dropped after any error, so
+    // that the next batch starts on a fresh one.
+    let mut held: Option<Held> = None;
     loop {
         {
             let mut inbox = inbox.lock().await;
@@ -354,10 +360,27 @@ async fn run(
         for job in batch.drain(..) {
             match job {
                 Job::Durability(reply) => {
-                    let _ = reply.send(durability(&pool).await);
+                    let result = match hold(&pool, &mut held).await {
+                        Ok(connection) => durability(connection).await,
+                        Err(e) => Err(e),
+                    };
+                    if result.is_err() {
+                        held = None;
+                    }
+                    let _ = reply.send(result);
                 }
                 Job::Probe(reply) => {
-                    let _ = reply.send(probe(&pool, &settings).await);
+                    let result = match settings.check_file() {
+                        Ok(()) => match hold(&pool, &mut held).await {
+                            Ok(connection) => probe(connection).await,
+                            Err(e) => Err(e),
+                        },
+                        Err(e) => Err(e),
+                    };
+                    if result.is_err() {
+                        held = None;
+                    }
+                    let _ = reply.send(result);
                 }
                 Job::Close => {}
                 write => writes.push(write),
@@ -365,9 +388,17 @@ async fn run(
         }
         if !writes.is_empty() {
             let result = match settings.check_file() {
-                Ok(()) => write(&pool, &tables, &mut statements, &settings, &writes).await,
+                Ok(()) => match hold(&pool, &mut held).await {
+                    Ok(connection) => {
+                        write(connection, &tables, &mut statements, &settings, &writes).await
+                    }
+                    Err(e) => Err(e),
+                },
                 Err(e) => Err(e),
             };
+            if result.is_err() {
+                held = None;
+            }
             answer(writes, result);
         }
     }
@@ -408,23 +439,51 @@ fn answer(jobs: Vec<Job>, result: Result<Vec<Option<Outcome>>, StoreError>) {
     }
 }
 
-async fn durability(pool: &Pool) -> Result<Vec<(String, String)>, StoreError> {
-    Ok(match pool {
-        Pool::Sqlite(pool) => {
+/// A writer's connection.
+enum Held {
+    Sqlite(PoolConnection<sqlx::Sqlite>),
+    Postgres(PoolConnection<sqlx::Postgres>),
+}
+
+/// Runs the same code on whichever connection it is.
+macro_rules! on_held {
+    ($held:expr, |$c:ident| $body:expr) => {
+        match $held {
+            Held::Sqlite($c) => $body,
+            Held::Postgres($c) => $body,
+        }
+    };
+}
+
+/// The writer's connection: the one it holds, or a new one from the pool.
+async fn hold<'a>(pool: &Pool, held: &'a mut Option<Held>) -> Result<&'a mut Held, StoreError> {
+    let connection = match held.take() {
+        Some(connection) => connection,
+        None => match pool {
+            Pool::Sqlite(pool) => Held::Sqlite(pool.acquire().await?),
+            Pool::Postgres(pool) => Held::Postgres(pool.acquire().await?),
+        },
+    };
+    Ok(held.insert(connection))
+}
+
+async fn durability(connection: &mut Held) -> Result<Vec<(String, String)>, StoreError> {
+    Ok(match connection {
+        Held::Sqlite(connection) => {
             let synchronous: i64 = sqlx::query_scalar("PRAGMA synchronous")
-                .fetch_one(pool)
+                .fetch_one(&mut **connection)
                 .await?;
             let journal: String = sqlx::query_scalar("PRAGMA journal_mode")
-                .fetch_one(pool)
+                .fetch_one(&mut **connection)
                 .await?;
             vec![
                 ("synchronous".to_owned(), synchronous.to_string()),
                 ("journal_mode".to_owned(), journal),
             ]
         }
-        Pool::Postgres(pool) => {
+        Held::Postgres(connection) => {
             let commit: String = sqlx::query_scalar("SHOW synchronous_commit")
-                .fetch_one(pool)
+                .fetch_one(&mut **connection)
                 .await?;
             vec![("synchronous_commit".to_owned(), commit)]
         }
@@ -454,13 +513,13 @@ macro_rules! bind_all {
 /// multi-row inserts, each with distinct document ids (a document sent twice in one batch
 /// goes in a later insert, and counts as a resend).
 async fn write(
-    pool: &Pool,
+    connection: &mut Held,
     tables: &[Table],
     statements: &mut Statements,
     settings: &WriterSettings,
     jobs: &[Job],
 ) -> Result<Vec<Option<Outcome>>, StoreError> {
-    let sqlite = matches!(pool, Pool::Sqlite(_));
+    let sqlite = matches!(connection, Held::Sqlite(_));
     // The inserts: (table, job indices), each with distinct document ids.
     let mut inserts: Vec<(usize, Vec<usize>)> = Vec::new();
     for (index, job) in jobs.iter().enumerate() {
@@ -517,14 +576,13 @@ async fn write(
     // One insert and nothing else (the usual batch): the statement commits on its own,
     // without the round trips of BEGIN and COMMIT; anything more runs in a transaction.
     let alone = inserts.len() == 1 && jobs.iter().all(|job| matches!(job, Job::Accept(..)));
-    on_pool!(pool, |pool| {
+    on_held!(connection, |connection| {
         if alone {
-            let mut connection = pool.acquire().await?;
             let (table, rows) = &inserts[0];
-            insert!(&mut *connection, *table, rows);
+            insert!(&mut **connection, *table, rows);
             return Ok(outcomes);
         }
-        let mut tx = pool.begin().await?;
+        let mut tx = sqlx::Connection::begin(&mut **connection).await?;
         for (table, rows) in &inserts {
             insert!(&mut *tx, *table, rows);
         }
@@ -635,20 +693,18 @@ impl WriterSettings {
     }
 }
 
-/// Whether a write could be committed now: the file is the one opened, and a write
-/// transaction can begin (then it is rolled back).
-async fn probe(pool: &Pool, settings: &WriterSettings) -> Result<(), StoreError> {
-    settings.check_file()?;
-    match pool {
-        Pool::Sqlite(pool) => {
-            let mut connection = pool.acquire().await?;
+/// Whether a write could be committed now on the writer's connection: a write transaction
+/// can begin (then it is rolled back). The caller has checked the file.
+async fn probe(connection: &mut Held) -> Result<(), StoreError> {
+    match connection {
+        Held::Sqlite(connection) => {
             sqlx::query("BEGIN IMMEDIATE")
-                .execute(&mut *connection)
+                .execute(&mut **connection)
                 .await?;
-            sqlx::query("ROLLBACK").execute(&mut *connection).await?;
+            sqlx::query("ROLLBACK").execute(&mut **connection).await?;
         }
-        Pool::Postgres(pool) => {
-            let mut tx = pool.begin().await?;
+        Held::Postgres(connection) => {
+            let mut tx = sqlx::Connection::begin(&mut **connection).await?;
             // Assigns a transaction id: fails where nothing can be written (a standby).
             sqlx::query("SELECT pg_current_xact_id()")
                 .execute(&mut *tx)
