@@ -3,8 +3,10 @@
 //! validates, or validates and stores in SQLite, or in PostgreSQL; storing with the rate
 //! limits off and at their defaults. Each request comes from its own installation and, as
 //! a load balancer (127.0.0.1, trusted) says in X-Forwarded-For, its own address, so that
-//! the limits cost what they cost without refusing anything. Prints throughput and
-//! p50/p99 latency per mode, and the throughput as a ratio to the baseline.
+//! the limits cost what they cost without refusing anything. The modes take turns, round
+//! after round (a 2-core machine's noise hits them all alike); prints per mode the median
+//! throughput over the rounds, the p50/p99 latency over all its requests, and the median
+//! of its per-round ratios to the baseline with their range.
 //!
 //! ```sh
 //! .ci/services   # PostgreSQL, for the third mode
@@ -24,9 +26,12 @@ struct Args {
     /// Concurrent clients (threads, each with a keep-alive connection).
     #[arg(long, default_value_t = 16)]
     clients: usize,
-    /// Requests per mode, in all.
+    /// Requests per mode and round, in all.
     #[arg(long, default_value_t = 4000)]
     requests: usize,
+    /// Rounds: each mode runs once per round, in turn.
+    #[arg(long, default_value_t = 3)]
+    rounds: usize,
     /// The PostgreSQL server (a fresh database is created and dropped); `none` to skip.
     #[arg(
         long,
@@ -36,10 +41,10 @@ struct Args {
     postgres_url: String,
 }
 
+/// One mode's run: its throughput and each request's latency.
 struct Figures {
     throughput: f64,
-    p50: Duration,
-    p99: Duration,
+    latencies: Vec<Duration>,
 }
 
 fn main() {
@@ -88,14 +93,11 @@ fn main() {
     });
 
     println!(
-        "{} clients, {} requests per mode, body {} bytes, payload update-check 2018.2.2\n",
+        "{} clients, {} requests per mode and round, {} rounds, body {} bytes, payload update-check 2018.2.2\n",
         args.clients,
         args.requests,
+        args.rounds,
         bodies[0].len()
-    );
-    println!(
-        "{:<34} {:>10} {:>10} {:>10} {:>14}",
-        "mode", "req/s", "p50 ms", "p99 ms", "throughput ×"
     );
     let limited = collector::RateLimits::default();
     let unlimited = collector::RateLimits::none();
@@ -125,69 +127,47 @@ fn main() {
             limited,
         ));
     }
-    let mut baseline = None;
-    for (name, url, limits) in modes {
-        let (app, store) = match url.as_deref() {
-            None => (Collector::new(schema::models(), None), None),
-            Some("decode-only") => (Collector::decode_only(schema::models()), None),
-            Some(u) => {
-                let store = rt
-                    .block_on(Store::connect(u, &schema::models()))
-                    .expect("the database");
-                (
-                    Collector::new(schema::models(), Some(store.clone())),
-                    Some(store),
-                )
-            }
+    // A warm-up (threads, connections, allocator), not measured.
+    run(&rt, &modes[0], &bodies, args.clients, args.requests / 2);
+    // Per mode, per round.
+    let mut runs: Vec<Vec<Figures>> = modes.iter().map(|_| Vec::new()).collect();
+    for _ in 0..args.rounds.max(1) {
+        for (mode, figures) in modes.iter().zip(&mut runs) {
+            figures.push(run(&rt, mode, &bodies, args.clients, args.requests));
+        }
+    }
+
+    println!(
+        "{:<36} {:>8} {:>8} {:>8} {:>14} {:>12}",
+        "mode", "req/s", "p50 ms", "p99 ms", "throughput ×", "range"
+    );
+    for ((name, _, _), figures) in modes.iter().zip(&runs) {
+        let ratios: Vec<f64> = figures
+            .iter()
+            .zip(&runs[0])
+            .map(|(f, base)| f.throughput / base.throughput)
+            .collect();
+        let mut latencies: Vec<Duration> = figures
+            .iter()
+            .flat_map(|f| f.latencies.iter().copied())
+            .collect();
+        latencies.sort_unstable();
+        let at = |q: f64| {
+            latencies[((latencies.len() as f64 * q) as usize).min(latencies.len() - 1)]
+                .as_secs_f64()
+                * 1e3
         };
-        let app = app
-            .rate_limits(limits)
-            .trusted_proxies(collector::TrustedProxies::new(vec![
-                "127.0.0.1/32".parse().unwrap(),
-            ]))
-            .router();
-        let listener = rt
-            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-            .unwrap();
-        let addr = listener.local_addr().unwrap();
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let server = rt.spawn(collector::serve(listener, app, async {
-            let _ = stopped.await;
-        }));
-        if baseline.is_none() {
-            // A warm-up round (threads, connections, allocator), not measured: the
-            // baseline is the mode every other is compared with.
-            drive(
-                &format!("http://{addr}"),
-                &bodies,
-                args.clients,
-                args.requests / 2,
-            );
-        }
-        let stored_before = store
-            .as_ref()
-            .map_or(0, |s| rt.block_on(s.document_ids()).unwrap().len());
-        let f = drive(
-            &format!("http://{addr}"),
-            &bodies,
-            args.clients,
-            args.requests,
-        );
-        let _ = stop.send(());
-        let _ = rt.block_on(server);
-        if let Some(store) = &store {
-            let stored = rt.block_on(store.document_ids()).unwrap().len() - stored_before;
-            assert_eq!(stored, args.requests, "every request stored once");
-            rt.block_on(store.close());
-        }
-        let base = *baseline.get_or_insert(f.throughput);
+        let (low, high) = ratios
+            .iter()
+            .fold((f64::MAX, f64::MIN), |(l, h), &r| (l.min(r), h.max(r)));
         println!(
-            "{:<34} {:>10.0} {:>10.2} {:>10.2} {:>14.2}",
+            "{:<36} {:>8.0} {:>8.2} {:>8.2} {:>14.2} {:>12}",
             name,
-            f.throughput,
-            f.p50.as_secs_f64() * 1e3,
-            f.p99.as_secs_f64() * 1e3,
-            f.throughput / base
+            median(figures.iter().map(|f| f.throughput).collect()),
+            at(0.50),
+            at(0.99),
+            median(ratios),
+            format!("{low:.2}–{high:.2}"),
         );
     }
 
@@ -202,6 +182,67 @@ fn main() {
             }
         });
     }
+}
+
+/// The middle value (the mean of the two middle ones for an even count).
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    let n = values.len();
+    if n % 2 == 1 {
+        values[n / 2]
+    } else {
+        (values[n / 2 - 1] + values[n / 2]) / 2.0
+    }
+}
+
+/// One mode's run: a collector on 127.0.0.1 as the mode says, `requests` POSTs to it, and
+/// (where it stores) a check that each was stored once.
+fn run(
+    rt: &tokio::runtime::Runtime,
+    (_, url, limits): &(&str, Option<String>, collector::RateLimits),
+    bodies: &Arc<Vec<String>>,
+    clients: usize,
+    requests: usize,
+) -> Figures {
+    let (app, store) = match url.as_deref() {
+        None => (Collector::new(schema::models(), None), None),
+        Some("decode-only") => (Collector::decode_only(schema::models()), None),
+        Some(u) => {
+            let store = rt
+                .block_on(Store::connect(u, &schema::models()))
+                .expect("the database");
+            (
+                Collector::new(schema::models(), Some(store.clone())),
+                Some(store),
+            )
+        }
+    };
+    let app = app
+        .rate_limits(*limits)
+        .trusted_proxies(collector::TrustedProxies::new(vec![
+            "127.0.0.1/32".parse().unwrap(),
+        ]))
+        .router();
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = rt.spawn(collector::serve(listener, app, async {
+        let _ = stopped.await;
+    }));
+    let stored_before = store
+        .as_ref()
+        .map_or(0, |s| rt.block_on(s.document_ids()).unwrap().len());
+    let figures = drive(&format!("http://{addr}"), bodies, clients, requests);
+    let _ = stop.send(());
+    let _ = rt.block_on(server);
+    if let Some(store) = &store {
+        let stored = rt.block_on(store.document_ids()).unwrap().len() - stored_before;
+        assert_eq!(stored, requests, "every request stored once");
+        rt.block_on(store.close());
+    }
+    figures
 }
 
 /// `requests` POSTs from `clients` threads, each of its own installation and address;
@@ -238,16 +279,12 @@ fn drive(endpoint: &str, bodies: &Arc<Vec<String>>, clients: usize, requests: us
             })
         })
         .collect();
-    let mut all: Vec<Duration> = threads
+    let latencies: Vec<Duration> = threads
         .into_iter()
         .flat_map(|t| t.join().unwrap())
         .collect();
-    let elapsed = started.elapsed();
-    all.sort_unstable();
-    let at = |q: f64| all[((all.len() as f64 * q) as usize).min(all.len() - 1)];
     Figures {
-        throughput: all.len() as f64 / elapsed.as_secs_f64(),
-        p50: at(0.50),
-        p99: at(0.99),
+        throughput: latencies.len() as f64 / started.elapsed().as_secs_f64(),
+        latencies,
     }
 }
