@@ -13,8 +13,7 @@ use serde::Serialize;
 use sqlx::Row as _;
 
 use crate::storage::layout::{
-    Column, Dialect, Kind, REJECTED, REJECTED_RULES, Table, newest_version_first, quoted,
-    week_start,
+    Column, Dialect, Kind, REJECTED, REJECTED_RULES, Table, newest_version_first, quoted, week_of,
 };
 use crate::storage::{
     Pool, Store, StoreError, Stored, on_pool, read_leaves, select_leaves, timestamp,
@@ -49,8 +48,8 @@ impl Window {
 pub struct Options {
     /// The window of the per-version and per-metric figures.
     pub window: Window,
-    /// How many calendar weeks (Monday, UTC) the weekly trend covers, ending with the
-    /// window's end.
+    /// How many calendar weeks (Monday, UTC) the weekly trend covers, ending with the week
+    /// of the window's end (whole weeks: the last one holds what arrived in it so far).
     pub trend_weeks: u32,
     /// Only these payloads (all when empty).
     pub payloads: Vec<String>,
@@ -336,14 +335,16 @@ impl Store {
         };
 
         let totals = format!("SELECT COUNT(*), COUNT(DISTINCT {who}) FROM {t} WHERE {window}");
-        let (submissions, installations): (i64, i64) = on_pool!(&self.read, |pool| {
-            sqlx::query_as(sqlx::AssertSqlSafe(totals))
-                .bind(&since)
-                .bind(&until)
-                .fetch_one(pool)
-                .await?
-        });
-        let installations = installations as u64;
+        let totals = async {
+            let totals: (i64, i64) = on_pool!(&self.read, |pool| {
+                sqlx::query_as(sqlx::AssertSqlSafe(totals))
+                    .bind(&since)
+                    .bind(&until)
+                    .fetch_one(pool)
+                    .await?
+            });
+            Ok::<_, StoreError>(totals)
+        };
         let newest = newest_version_first(dialect);
 
         let versions_sql = format!(
@@ -359,13 +360,41 @@ impl Store {
             day(dialect, "MIN(received_at)"),
             day(dialect, "MAX(received_at)"),
         );
-        let rows: Vec<(String, i64, i64, i64, String, String)> = on_pool!(&self.read, |pool| {
-            sqlx::query_as(sqlx::AssertSqlSafe(versions_sql))
-                .bind(&since)
-                .bind(&until)
-                .fetch_all(pool)
-                .await?
-        });
+        let versions = async {
+            let rows: Vec<(String, i64, i64, i64, String, String)> = on_pool!(&self.read, |pool| {
+                sqlx::query_as(sqlx::AssertSqlSafe(versions_sql))
+                    .bind(&since)
+                    .bind(&until)
+                    .fetch_all(pool)
+                    .await?
+            });
+            Ok::<_, StoreError>(rows)
+        };
+        let rejected_sql = format!(
+            "SELECT r.claimed_version, rr.rule, COUNT(*) FROM {REJECTED} AS r JOIN {REJECTED_RULES} AS rr ON rr.rejected_id = r.id \
+             WHERE r.payload = $3 AND {} GROUP BY r.claimed_version, rr.rule ORDER BY COUNT(*) DESC, r.claimed_version, rr.rule",
+            window_sql(dialect, 1, 2, "r.")
+        );
+        let rejected = async {
+            let rows: Vec<(String, String, i64)> = on_pool!(&self.read, |pool| {
+                sqlx::query_as(sqlx::AssertSqlSafe(rejected_sql))
+                    .bind(&since)
+                    .bind(&until)
+                    .bind(table.payload)
+                    .fetch_all(pool)
+                    .await?
+            });
+            Ok::<_, StoreError>(rows)
+        };
+        // The queries run together, on the pool's connections.
+        let ((submissions, installations), rows, weekly, metrics, rejected) = tokio::try_join!(
+            totals,
+            versions,
+            self.weekly(table, options),
+            self.metrics(table, &since, &until),
+            rejected,
+        )?;
+        let installations = installations as u64;
         let versions: Vec<VersionRow> = rows
             .into_iter()
             .map(
@@ -396,23 +425,6 @@ impl Store {
             })
             .collect();
 
-        let weekly = self.weekly(table, options).await?;
-        let metrics = self.metrics(table, &since, &until).await?;
-
-        let rejected_sql = format!(
-            "SELECT r.claimed_version, rr.rule, COUNT(*) FROM {REJECTED} AS r JOIN {REJECTED_RULES} AS rr ON rr.rejected_id = r.id \
-             WHERE r.payload = $3 AND {} GROUP BY r.claimed_version, rr.rule ORDER BY COUNT(*) DESC, r.claimed_version, rr.rule",
-            window_sql(dialect, 1, 2, "r.")
-        );
-        let rejected: Vec<(String, String, i64)> = on_pool!(&self.read, |pool| {
-            sqlx::query_as(sqlx::AssertSqlSafe(rejected_sql))
-                .bind(&since)
-                .bind(&until)
-                .bind(table.payload)
-                .fetch_all(pool)
-                .await?
-        });
-
         Ok(PayloadReport {
             name: table.payload.to_owned(),
             description: table.model.description().to_owned(),
@@ -437,11 +449,6 @@ impl Store {
     /// Active installations per calendar week and release line, for the trend's weeks.
     async fn weekly(&self, table: &Table, options: &Options) -> Result<Vec<WeekRow>, StoreError> {
         let dialect = self.dialect;
-        let who = if table.installation.is_some() {
-            "installation_id"
-        } else {
-            "document_id"
-        };
         // The Monday of the window's last week, and `trend_weeks` weeks back from it.
         let until = options.window.until;
         let days = until
@@ -452,28 +459,44 @@ impl Store {
         // 1970-01-01 was a Thursday: day 4 is a Monday.
         let monday = days.saturating_sub((days + 3) % 7);
         let first = monday.saturating_sub(7 * u64::from(options.trend_weeks.max(1) - 1));
+        let date = |day: u64| {
+            timestamp(SystemTime::UNIX_EPOCH + Duration::from_secs(day * 86_400))[..10].to_owned()
+        };
+        let week_text = match dialect {
+            Dialect::Postgres => "to_char(week, 'YYYY-MM-DD')",
+            Dialect::Sqlite => "week",
+        };
+        let sql = match table.installation {
+            // Each installation's newest version per week, as the trigger keeps it.
+            Some(_) => format!(
+                "SELECT {week_text} AS week, version_major, version_minor, COUNT(*) FROM {} \
+                 WHERE week >= {} AND week <= {} \
+                 GROUP BY week, version_major, version_minor ORDER BY week",
+                quoted(&table.weeks_table()),
+                self.cast_param(1, "DATE"),
+                self.cast_param(2, "DATE"),
+            ),
+            // Every submission counts on its own.
+            None => format!(
+                "SELECT {week_text} AS week, version_major, version_minor, COUNT(*) FROM (\
+                    SELECT {} AS week, version_major, version_minor FROM {} \
+                    WHERE received_at >= {} AND received_at < {}) AS x \
+                 GROUP BY week, version_major, version_minor ORDER BY week",
+                week_of(dialect, "received_at"),
+                quoted(&table.name),
+                self.cast_param(1, "TIMESTAMPTZ"),
+                self.cast_param(2, "TIMESTAMPTZ"),
+            ),
+        };
         let since = SystemTime::UNIX_EPOCH + Duration::from_secs(first * 86_400);
-        let week = week_start(dialect);
-        let newest = newest_version_first(dialect);
-        let sql = format!(
-            "SELECT {} AS week, version_major, version_minor, COUNT(*) FROM (\
-                SELECT {week} AS week, version_major, version_minor, \
-                    ROW_NUMBER() OVER (PARTITION BY {who}, {week} ORDER BY {newest}) AS newest \
-                FROM {} WHERE {}) AS x WHERE newest = 1 \
-             GROUP BY week, version_major, version_minor ORDER BY week",
-            match dialect {
-                Dialect::Postgres => "to_char(week, 'YYYY-MM-DD')",
-                Dialect::Sqlite => "week",
-            },
-            quoted(&table.name),
-            window_sql(dialect, 1, 2, ""),
-        );
         let rows: Vec<(String, i64, i64, i64)> = on_pool!(&self.read, |pool| {
-            sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                .bind(timestamp(since))
-                .bind(timestamp(until))
-                .fetch_all(pool)
-                .await?
+            let query = sqlx::query_as(sqlx::AssertSqlSafe(sql));
+            let query = if table.installation.is_some() {
+                query.bind(date(first)).bind(date(monday))
+            } else {
+                query.bind(timestamp(since)).bind(timestamp(until))
+            };
+            query.fetch_all(pool).await?
         });
         let mut weeks: Vec<WeekRow> = Vec::new();
         for (week, major, minor, count) in rows {
@@ -503,20 +526,19 @@ impl Store {
         until: &str,
     ) -> Result<Vec<MetricRow>, StoreError> {
         let dialect = self.dialect;
-        let inner = match &table.installation {
+        let t = quoted(&table.name);
+        let window = window_sql(dialect, 1, 2, "");
+        // Each installation's latest report: found through the window's index, then read.
+        let which = match &table.installation {
             Some(_) => format!(
-                "SELECT *, ROW_NUMBER() OVER (PARTITION BY installation_id ORDER BY received_at DESC, document_id) AS latest FROM {} WHERE {}",
-                quoted(&table.name),
-                window_sql(dialect, 1, 2, "")
+                "document_id IN (SELECT document_id FROM (\
+                    SELECT document_id, ROW_NUMBER() OVER (PARTITION BY installation_id ORDER BY received_at DESC, document_id) AS latest \
+                    FROM {t} WHERE {window}) AS x WHERE latest = 1)"
             ),
-            None => format!(
-                "SELECT *, 1 AS latest FROM {} WHERE {}",
-                quoted(&table.name),
-                window_sql(dialect, 1, 2, "")
-            ),
+            None => window,
         };
         let sql = format!(
-            "SELECT version_major, version_minor, version_patch, {} FROM ({inner}) AS reports WHERE latest = 1",
+            "SELECT version_major, version_minor, version_patch, {} FROM {t} WHERE {which}",
             select_leaves(table, dialect)
         );
         let rows: Vec<(Release, Vec<Option<Stored>>)> = match &self.read {

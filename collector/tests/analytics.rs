@@ -172,6 +172,124 @@ fn an_upgrade_counts_once_at_the_newest_version(db: Db) {
     rt.block_on(store.close());
 }
 
+/// Rows of `sql` (every column cast to text by the query) on the database at `url`.
+fn rows(rt: &Runtime, url: &str, sql: &'static str) -> Vec<(String, String, String)> {
+    rt.block_on(async {
+        if url.starts_with("sqlite") {
+            let pool = sqlx::SqlitePool::connect(url).await.unwrap();
+            sqlx::query_as(sql).fetch_all(&pool).await.unwrap()
+        } else {
+            let pool = sqlx::PgPool::connect(url).await.unwrap();
+            sqlx::query_as(sql).fetch_all(&pool).await.unwrap()
+        }
+    })
+}
+
+/// Runs `sql` on the database at `url`.
+fn execute(rt: &Runtime, url: &str, sql: &'static str) {
+    rt.block_on(async {
+        if url.starts_with("sqlite") {
+            let pool = sqlx::SqlitePool::connect(url).await.unwrap();
+            sqlx::raw_sql(sql).execute(&pool).await.unwrap();
+        } else {
+            let pool = sqlx::PgPool::connect(url).await.unwrap();
+            sqlx::raw_sql(sql).execute(&pool).await.unwrap();
+        }
+    });
+}
+
+/// A time of the week of [`now`] (Monday 2026-11-23) or of the week before it.
+fn at(day: &str) -> SystemTime {
+    humantime::parse_rfc3339(&format!("{day}T10:00:00Z")).unwrap()
+}
+
+fn the_weekly_trend_counts_each_installation_once_a_week(db: Db) {
+    let rt = runtime();
+    let store = open(&db, &rt);
+    let (six, seven, eight) = (installation(6), installation(7), installation(8));
+    let once = check(eight, "2018.2.2", at("2026-11-17"), |_| {});
+    let mut resent = once.clone();
+    resent.received_at = at("2026-11-24");
+    let submissions = vec![
+        // The week before: six goes up, then back down; newest is what counts.
+        check(six, "3.16.1", at("2026-11-17"), |_| {}),
+        check(six, "2018.2.2", at("2026-11-18"), |_| {}),
+        check(six, "3.16.1", at("2026-11-19"), |_| {}),
+        once,
+        // This week: a pre-release is newer than the release before it ...
+        check(six, "2018.3.0-rc.1", at("2026-11-24"), |_| {}),
+        check(six, "2018.2.2", at("2026-11-25"), |_| {}),
+        // ... and older than its own release.
+        check(seven, "2018.3.0", at("2026-11-24"), |_| {}),
+        check(seven, "2018.3.0-rc.1", at("2026-11-25"), |_| {}),
+        // A resend, received this week, of a check of the week before: not a check now.
+        resent,
+    ];
+    store_all(&store, &rt, submissions);
+    let report = rt.block_on(store.report(&options())).unwrap();
+    let weekly: Vec<(&str, Vec<(&str, u64)>)> = report.payloads[0]
+        .weekly
+        .iter()
+        .map(|w| {
+            (
+                w.week.as_str(),
+                w.release_lines
+                    .iter()
+                    .map(|(line, n)| (line.as_str(), *n))
+                    .collect(),
+            )
+        })
+        .collect();
+    let expected = vec![
+        ("2026-11-16", vec![("2018.2", 2)]),
+        ("2026-11-23", vec![("2018.3", 2)]),
+    ];
+    assert_eq!(weekly, expected);
+    let view = "SELECT CAST(week AS TEXT), version, CAST(installations AS TEXT) FROM update_check_weekly ORDER BY 1, 2";
+    let by_version = [
+        ("2026-11-16", "2018.2.2", "2"),
+        ("2026-11-23", "2018.3.0", "1"),
+        ("2026-11-23", "2018.3.0-rc.1", "1"),
+    ]
+    .map(|(a, b, c)| (a.to_owned(), b.to_owned(), c.to_owned()));
+    assert_eq!(rows(&rt, &db.url(), view), by_version);
+    rt.block_on(store.close());
+
+    // A database of an older collector, whose rows predate the weeks table: a report
+    // says what to do, and the collector fills the table from the rows at start.
+    execute(
+        &rt,
+        &db.url(),
+        "DROP VIEW update_check_weekly; DROP TABLE update_check_weeks",
+    );
+    let refused = rt
+        .block_on(Store::open_existing(&db.url(), &schema::models()))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        refused.contains("update_check_weeks") && refused.contains("`collector serve`"),
+        "{refused}"
+    );
+    let store = open(&db, &rt);
+    assert_eq!(rows(&rt, &db.url(), view), by_version);
+    let again = rt.block_on(store.report(&options())).unwrap();
+    assert_eq!(
+        serde_json::to_value(&again.payloads[0].weekly).unwrap(),
+        serde_json::to_value(&report.payloads[0].weekly).unwrap()
+    );
+    rt.block_on(store.close());
+}
+
+#[test]
+fn the_weekly_trend_counts_each_installation_once_a_week_sqlite() {
+    the_weekly_trend_counts_each_installation_once_a_week(Db::sqlite());
+}
+
+#[test]
+fn the_weekly_trend_counts_each_installation_once_a_week_postgres() {
+    the_weekly_trend_counts_each_installation_once_a_week(Db::postgres(&runtime()));
+}
+
 const BEYOND_F64: u64 = (1 << 53) + 1;
 
 fn values_read_back_exactly(db: Db) {

@@ -191,6 +191,12 @@ fn fit(name: String) -> String {
 }
 
 impl Table {
+    /// The table of each installation's newest version per calendar week, which a
+    /// trigger keeps as rows arrive (for a payload with an installation id).
+    pub fn weeks_table(&self) -> String {
+        fit(format!("{}_weeks", self.name))
+    }
+
     /// The table of `model`: its columns over all versions.
     pub fn of(model: Model) -> Table {
         let leaves = model.leaves();
@@ -367,6 +373,7 @@ pub fn statements(tables: &[Table], dialect: Dialect) -> Vec<String> {
     for table in tables {
         out.push(create_table(table, dialect));
         out.extend(indices(table));
+        out.extend(weeks(table, dialect));
     }
     out.extend(rejected_tables(dialect));
     out.extend(views(tables, dialect));
@@ -392,21 +399,98 @@ pub fn create_table(table: &Table, dialect: Dialect) -> String {
     )
 }
 
+/// The index the report reads a window through: by time, holding what it counts
+/// installations and versions by, so that those queries never read the rows themselves.
+/// (It replaces two indices of earlier collectors.)
 fn indices(table: &Table) -> Vec<String> {
     let t = &table.name;
-    let mut out = vec![format!(
-        "CREATE INDEX IF NOT EXISTS {} ON {} (received_at)",
-        quoted(&format!("{t}_received_at")),
-        quoted(t)
-    )];
-    if table.installation.is_some() {
-        out.push(format!(
-            "CREATE INDEX IF NOT EXISTS {} ON {} (installation_id, received_at)",
-            quoted(&format!("{t}_installation_received_at")),
+    let who = if table.installation.is_some() {
+        "installation_id, "
+    } else {
+        ""
+    };
+    vec![
+        format!(
+            "CREATE INDEX IF NOT EXISTS {} ON {} (received_at, {who}version_major, version_minor, version_patch, version_pre, version, document_id)",
+            quoted(&fit(format!("{t}_window"))),
             quoted(t)
-        ));
+        ),
+        format!(
+            "DROP INDEX IF EXISTS {}",
+            quoted(&fit(format!("{t}_received_at")))
+        ),
+        format!(
+            "DROP INDEX IF EXISTS {}",
+            quoted(&fit(format!("{t}_installation_received_at")))
+        ),
+    ]
+}
+
+/// For a payload with an installation id: the table of each installation's newest version
+/// per calendar week (Monday, UTC), and the trigger that keeps it as rows are inserted (a
+/// resend inserts nothing, and changes nothing). The weekly trend reads it instead of
+/// ranking every submission of every week.
+fn weeks(table: &Table, dialect: Dialect) -> Vec<String> {
+    if table.installation.is_none() {
+        return Vec::new();
     }
-    out
+    let (t, w) = (quoted(&table.name), quoted(&table.weeks_table()));
+    let pg = dialect == Dialect::Postgres;
+    let (week_type, id_type, integer) = if pg {
+        ("DATE", "UUID", "BIGINT")
+    } else {
+        ("TEXT", "TEXT", "INTEGER")
+    };
+    let create = format!(
+        "CREATE TABLE IF NOT EXISTS {w} (\n    week {week_type} NOT NULL,\n    installation_id {id_type} NOT NULL,\n    version TEXT NOT NULL,\n    version_major {integer} NOT NULL,\n    version_minor {integer} NOT NULL,\n    version_patch {integer} NOT NULL,\n    version_pre TEXT,\n    PRIMARY KEY (week, installation_id)\n){}",
+        if pg { "" } else { " STRICT, WITHOUT ROWID" }
+    );
+    // The version sent is newer: a release after its pre-releases, which compare byte by
+    // byte (as `newest_version_first` orders them).
+    let c = if pg { " COLLATE \"C\"" } else { "" };
+    let newer = format!(
+        "(excluded.version_major, excluded.version_minor, excluded.version_patch, excluded.version_pre IS NULL, coalesce(excluded.version_pre, ''){c}) > ({w}.version_major, {w}.version_minor, {w}.version_patch, {w}.version_pre IS NULL, coalesce({w}.version_pre, ''){c})"
+    );
+    let upsert = format!(
+        "INSERT INTO {w} (week, installation_id, version, version_major, version_minor, version_patch, version_pre)\n    VALUES ({}, NEW.installation_id, NEW.version, NEW.version_major, NEW.version_minor, NEW.version_patch, NEW.version_pre)\n    ON CONFLICT (week, installation_id) DO UPDATE SET version = excluded.version, version_major = excluded.version_major, version_minor = excluded.version_minor, version_patch = excluded.version_patch, version_pre = excluded.version_pre\n    WHERE {newer};",
+        week_of(dialect, "NEW.received_at")
+    );
+    let trigger = quoted(&fit(format!("{}_weeks_insert", table.name)));
+    let comment = "-- Each installation's newest version per week, kept as rows arrive.";
+    match dialect {
+        Dialect::Postgres => vec![
+            create,
+            format!(
+                "{comment}\nCREATE OR REPLACE FUNCTION {trigger}() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n  IF NEW.installation_id IS NOT NULL THEN\n    {upsert}\n  END IF;\n  RETURN NULL;\nEND\n$$"
+            ),
+            format!(
+                "DROP TRIGGER IF EXISTS {trigger} ON {t};\nCREATE TRIGGER {trigger} AFTER INSERT ON {t} FOR EACH ROW EXECUTE FUNCTION {trigger}()"
+            ),
+        ],
+        Dialect::Sqlite => vec![
+            create,
+            format!(
+                "DROP TRIGGER IF EXISTS {trigger};\n{comment}\nCREATE TRIGGER {trigger} AFTER INSERT ON {t} WHEN NEW.installation_id IS NOT NULL BEGIN\n    {upsert}\nEND"
+            ),
+        ],
+    }
+}
+
+/// Fills the weeks table of `table` from its rows (for a database whose rows predate it).
+pub fn backfill_weeks(table: &Table, dialect: Dialect) -> Option<String> {
+    table.installation.as_ref()?;
+    let week = week_of(dialect, "received_at");
+    Some(format!(
+        "INSERT INTO {} (week, installation_id, version, version_major, version_minor, version_patch, version_pre) \
+         SELECT week, installation_id, version, version_major, version_minor, version_patch, version_pre FROM (\
+            SELECT {week} AS week, installation_id, version, version_major, version_minor, version_patch, version_pre, \
+                ROW_NUMBER() OVER (PARTITION BY installation_id, {week} ORDER BY {}) AS newest \
+            FROM {} WHERE installation_id IS NOT NULL) AS x WHERE newest = 1 \
+         ON CONFLICT DO NOTHING",
+        quoted(&table.weeks_table()),
+        newest_version_first(dialect),
+        quoted(&table.name),
+    ))
 }
 
 fn rejected_tables(dialect: Dialect) -> Vec<String> {
@@ -454,11 +538,13 @@ fn last_week(dialect: Dialect) -> &'static str {
     }
 }
 
-/// The Monday (UTC) of the week of `received_at`, as a date.
-pub fn week_start(dialect: Dialect) -> &'static str {
+/// The Monday (UTC) of the week of the time `expression`, as a date.
+pub fn week_of(dialect: Dialect, expression: &str) -> String {
     match dialect {
-        Dialect::Postgres => "CAST(date_trunc('week', received_at AT TIME ZONE 'UTC') AS DATE)",
-        Dialect::Sqlite => "date(received_at, '-6 days', 'weekday 1')",
+        Dialect::Postgres => {
+            format!("CAST(date_trunc('week', {expression} AT TIME ZONE 'UTC') AS DATE)")
+        }
+        Dialect::Sqlite => format!("date({expression}, '-6 days', 'weekday 1')"),
     }
 }
 
@@ -507,15 +593,15 @@ fn views(tables: &[Table], dialect: Dialect) -> Vec<String> {
                  GROUP BY version, version_major, version_minor, version_patch, version_pre"
             ),
         ));
-        let week = week_start(dialect);
         out.push(replace(
             &quoted(&format!("{}_weekly", table.name)),
             format!(
                 "-- Active installations per calendar week (Monday, UTC) and version, each counted\n\
                  -- once per week, at the newest version it reported that week.\n\
                  SELECT week, version, version_major, version_minor, COUNT(*) AS installations\n\
-                 FROM (\n    SELECT installation_id, {week} AS week, version, version_major, version_minor,\n        ROW_NUMBER() OVER (PARTITION BY installation_id, {week} ORDER BY {newest}) AS newest\n    FROM {t}\n) AS installations WHERE newest = 1\n\
-                 GROUP BY week, version, version_major, version_minor"
+                 FROM {}\n\
+                 GROUP BY week, version, version_major, version_minor",
+                quoted(&table.weeks_table())
             ),
         ));
     }

@@ -416,7 +416,7 @@ impl Store {
     }
 
     /// `$n`, cast to `ty` on PostgreSQL.
-    fn cast_param(&self, n: usize, ty: &str) -> String {
+    pub(crate) fn cast_param(&self, n: usize, ty: &str) -> String {
         match self.dialect {
             Dialect::Postgres => format!("CAST(${n} AS {ty})"),
             Dialect::Sqlite => format!("${n}"),
@@ -658,7 +658,21 @@ async fn migrate(pool: &Pool, tables: &[Table], dialect: Dialect) -> Result<(), 
                         .await?;
                 }
             }
-            for statement in statements {
+            let mut backfills = Vec::new();
+            for table in tables {
+                let exists: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(table_exists(
+                    dialect,
+                    &table.weeks_table(),
+                )))
+                .fetch_one(&mut *tx)
+                .await?;
+                backfills.extend(
+                    (exists == 0)
+                        .then(|| layout::backfill_weeks(table, dialect))
+                        .flatten(),
+                );
+            }
+            for statement in statements.into_iter().chain(backfills) {
                 sqlx::raw_sql(sqlx::AssertSqlSafe(statement))
                     .execute(&mut *tx)
                     .await?;
@@ -688,7 +702,21 @@ async fn migrate(pool: &Pool, tables: &[Table], dialect: Dialect) -> Result<(), 
                         .await?;
                 }
             }
-            for statement in statements {
+            let mut backfills = Vec::new();
+            for table in tables {
+                let exists: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(table_exists(
+                    dialect,
+                    &table.weeks_table(),
+                )))
+                .fetch_one(&mut *tx)
+                .await?;
+                backfills.extend(
+                    (exists == 0)
+                        .then(|| layout::backfill_weeks(table, dialect))
+                        .flatten(),
+                );
+            }
+            for statement in statements.into_iter().chain(backfills) {
                 sqlx::raw_sql(sqlx::AssertSqlSafe(statement))
                     .execute(&mut *tx)
                     .await?;
@@ -741,19 +769,23 @@ fn add_columns(
     Ok(out)
 }
 
+/// How many tables are called `name` (0 or 1).
+fn table_exists(dialect: Dialect, name: &str) -> String {
+    let name = name.replace('\'', "''");
+    match dialect {
+        Dialect::Sqlite => {
+            format!("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '{name}'")
+        }
+        Dialect::Postgres => format!(
+            "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = '{name}'"
+        ),
+    }
+}
+
 /// A reading command's database must have the tables of its models.
 async fn check_tables(pool: &Pool, tables: &[Table], dialect: Dialect) -> Result<(), StoreError> {
     for table in tables {
-        let sql = match dialect {
-            Dialect::Sqlite => format!(
-                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '{}'",
-                table.name
-            ),
-            Dialect::Postgres => format!(
-                "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = '{}'",
-                table.name
-            ),
-        };
+        let sql = table_exists(dialect, &table.name);
         let count: i64 = on_pool!(pool, |pool| {
             sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
                 .fetch_one(pool)
@@ -789,6 +821,20 @@ async fn check_tables(pool: &Pool, tables: &[Table], dialect: Dialect) -> Result
                 table.name,
                 missing.join(", ")
             )));
+        }
+        if table.installation.is_some() {
+            let sql = table_exists(dialect, &table.weeks_table());
+            let count: i64 = on_pool!(pool, |pool| {
+                sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+                    .fetch_one(pool)
+                    .await?
+            });
+            if count == 0 {
+                return Err(StoreError::new(format!(
+                    "the database has no table `{}` (each installation's version per week): it was made by an older collector; `collector serve` creates and fills it at start",
+                    table.weeks_table()
+                )));
+            }
         }
     }
     Ok(())

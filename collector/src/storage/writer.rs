@@ -522,6 +522,10 @@ async fn write(
     let sqlite = matches!(connection, Held::Sqlite(_));
     // The inserts: (table, job indices), each with distinct document ids.
     let mut inserts: Vec<(usize, Vec<usize>)> = Vec::new();
+    // Rows go in in one order, whoever writes them (by table, installation, time and
+    // document): concurrent PostgreSQL writers then lock the rows that the weeks trigger
+    // updates in the same order, and never deadlock on them.
+    let mut accepted: Vec<(usize, &str, usize, &Submission)> = Vec::new();
     for (index, job) in jobs.iter().enumerate() {
         let Job::Accept(submission, _) = job else {
             continue;
@@ -532,6 +536,23 @@ async fn write(
             .ok_or_else(|| {
                 StoreError::new(format!("no table for payload {}", submission.payload))
             })?;
+        let installation = tables[table]
+            .installation
+            .as_deref()
+            .and_then(|pointer| submission.value.pointer(pointer))
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        accepted.push((table, installation, index, submission));
+    }
+    accepted.sort_by(|a, b| {
+        (a.0, a.1, a.3.received_at, a.3.document_id).cmp(&(
+            b.0,
+            b.1,
+            b.3.received_at,
+            b.3.document_id,
+        ))
+    });
+    for (table, _, index, submission) in accepted {
         let fits = inserts.iter_mut().find(|(t, rows)| {
             *t == table
                 && rows.len() < ROWS_PER_STATEMENT

@@ -24,9 +24,31 @@ CREATE TABLE IF NOT EXISTS "heartbeat" (
     "usage__alert_rules" ANY
 ) STRICT;
 
-CREATE INDEX IF NOT EXISTS "heartbeat_received_at" ON "heartbeat" (received_at);
+CREATE INDEX IF NOT EXISTS "heartbeat_window" ON "heartbeat" (received_at, installation_id, version_major, version_minor, version_patch, version_pre, version, document_id);
 
-CREATE INDEX IF NOT EXISTS "heartbeat_installation_received_at" ON "heartbeat" (installation_id, received_at);
+DROP INDEX IF EXISTS "heartbeat_received_at";
+
+DROP INDEX IF EXISTS "heartbeat_installation_received_at";
+
+CREATE TABLE IF NOT EXISTS "heartbeat_weeks" (
+    week TEXT NOT NULL,
+    installation_id TEXT NOT NULL,
+    version TEXT NOT NULL,
+    version_major INTEGER NOT NULL,
+    version_minor INTEGER NOT NULL,
+    version_patch INTEGER NOT NULL,
+    version_pre TEXT,
+    PRIMARY KEY (week, installation_id)
+) STRICT, WITHOUT ROWID;
+
+DROP TRIGGER IF EXISTS "heartbeat_weeks_insert";
+-- Each installation's newest version per week, kept as rows arrive.
+CREATE TRIGGER "heartbeat_weeks_insert" AFTER INSERT ON "heartbeat" WHEN NEW.installation_id IS NOT NULL BEGIN
+    INSERT INTO "heartbeat_weeks" (week, installation_id, version, version_major, version_minor, version_patch, version_pre)
+    VALUES (date(NEW.received_at, '-6 days', 'weekday 1'), NEW.installation_id, NEW.version, NEW.version_major, NEW.version_minor, NEW.version_patch, NEW.version_pre)
+    ON CONFLICT (week, installation_id) DO UPDATE SET version = excluded.version, version_major = excluded.version_major, version_minor = excluded.version_minor, version_patch = excluded.version_patch, version_pre = excluded.version_pre
+    WHERE (excluded.version_major, excluded.version_minor, excluded.version_patch, excluded.version_pre IS NULL, coalesce(excluded.version_pre, '')) > ("heartbeat_weeks".version_major, "heartbeat_weeks".version_minor, "heartbeat_weeks".version_patch, "heartbeat_weeks".version_pre IS NULL, coalesce("heartbeat_weeks".version_pre, ''));
+END;
 
 CREATE TABLE IF NOT EXISTS collector_rejected (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -79,11 +101,7 @@ CREATE VIEW "heartbeat_weekly" AS
 -- Active installations per calendar week (Monday, UTC) and version, each counted
 -- once per week, at the newest version it reported that week.
 SELECT week, version, version_major, version_minor, COUNT(*) AS installations
-FROM (
-    SELECT installation_id, date(received_at, '-6 days', 'weekday 1') AS week, version, version_major, version_minor,
-        ROW_NUMBER() OVER (PARTITION BY installation_id, date(received_at, '-6 days', 'weekday 1') ORDER BY version_major DESC, version_minor DESC, version_patch DESC, (version_pre IS NULL) DESC, version_pre DESC, received_at DESC) AS newest
-    FROM "heartbeat"
-) AS installations WHERE newest = 1
+FROM "heartbeat_weeks"
 GROUP BY week, version, version_major, version_minor;
 
 DROP VIEW IF EXISTS collector_rejected_7d;

@@ -51,9 +51,38 @@ CREATE TABLE IF NOT EXISTS "update_check" (
     "usage_statistics__workers" NUMERIC(20, 0)
 );
 
-CREATE INDEX IF NOT EXISTS "update_check_received_at" ON "update_check" (received_at);
+CREATE INDEX IF NOT EXISTS "update_check_window" ON "update_check" (received_at, installation_id, version_major, version_minor, version_patch, version_pre, version, document_id);
 
-CREATE INDEX IF NOT EXISTS "update_check_installation_received_at" ON "update_check" (installation_id, received_at);
+DROP INDEX IF EXISTS "update_check_received_at";
+
+DROP INDEX IF EXISTS "update_check_installation_received_at";
+
+CREATE TABLE IF NOT EXISTS "update_check_weeks" (
+    week DATE NOT NULL,
+    installation_id UUID NOT NULL,
+    version TEXT NOT NULL,
+    version_major BIGINT NOT NULL,
+    version_minor BIGINT NOT NULL,
+    version_patch BIGINT NOT NULL,
+    version_pre TEXT,
+    PRIMARY KEY (week, installation_id)
+);
+
+-- Each installation's newest version per week, kept as rows arrive.
+CREATE OR REPLACE FUNCTION "update_check_weeks_insert"() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF NEW.installation_id IS NOT NULL THEN
+    INSERT INTO "update_check_weeks" (week, installation_id, version, version_major, version_minor, version_patch, version_pre)
+    VALUES (CAST(date_trunc('week', NEW.received_at AT TIME ZONE 'UTC') AS DATE), NEW.installation_id, NEW.version, NEW.version_major, NEW.version_minor, NEW.version_patch, NEW.version_pre)
+    ON CONFLICT (week, installation_id) DO UPDATE SET version = excluded.version, version_major = excluded.version_major, version_minor = excluded.version_minor, version_patch = excluded.version_patch, version_pre = excluded.version_pre
+    WHERE (excluded.version_major, excluded.version_minor, excluded.version_patch, excluded.version_pre IS NULL, coalesce(excluded.version_pre, '') COLLATE "C") > ("update_check_weeks".version_major, "update_check_weeks".version_minor, "update_check_weeks".version_patch, "update_check_weeks".version_pre IS NULL, coalesce("update_check_weeks".version_pre, '') COLLATE "C");
+  END IF;
+  RETURN NULL;
+END
+$$;
+
+DROP TRIGGER IF EXISTS "update_check_weeks_insert" ON "update_check";
+CREATE TRIGGER "update_check_weeks_insert" AFTER INSERT ON "update_check" FOR EACH ROW EXECUTE FUNCTION "update_check_weeks_insert"();
 
 CREATE TABLE IF NOT EXISTS "usage_statistics" (
     "document_id" UUID PRIMARY KEY,
@@ -102,7 +131,11 @@ CREATE TABLE IF NOT EXISTS "usage_statistics" (
     "workers" NUMERIC(20, 0)
 );
 
-CREATE INDEX IF NOT EXISTS "usage_statistics_received_at" ON "usage_statistics" (received_at);
+CREATE INDEX IF NOT EXISTS "usage_statistics_window" ON "usage_statistics" (received_at, version_major, version_minor, version_patch, version_pre, version, document_id);
+
+DROP INDEX IF EXISTS "usage_statistics_received_at";
+
+DROP INDEX IF EXISTS "usage_statistics_installation_received_at";
 
 CREATE TABLE IF NOT EXISTS collector_rejected (
     id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -155,11 +188,7 @@ CREATE VIEW "update_check_weekly" AS
 -- Active installations per calendar week (Monday, UTC) and version, each counted
 -- once per week, at the newest version it reported that week.
 SELECT week, version, version_major, version_minor, COUNT(*) AS installations
-FROM (
-    SELECT installation_id, CAST(date_trunc('week', received_at AT TIME ZONE 'UTC') AS DATE) AS week, version, version_major, version_minor,
-        ROW_NUMBER() OVER (PARTITION BY installation_id, CAST(date_trunc('week', received_at AT TIME ZONE 'UTC') AS DATE) ORDER BY version_major DESC, version_minor DESC, version_patch DESC, (version_pre IS NULL) DESC, version_pre COLLATE "C" DESC, received_at DESC) AS newest
-    FROM "update_check"
-) AS installations WHERE newest = 1
+FROM "update_check_weeks"
 GROUP BY week, version, version_major, version_minor;
 
 DROP VIEW IF EXISTS collector_rejected_7d;

@@ -51,9 +51,31 @@ CREATE TABLE IF NOT EXISTS "update_check" (
     "usage_statistics__workers" ANY
 ) STRICT;
 
-CREATE INDEX IF NOT EXISTS "update_check_received_at" ON "update_check" (received_at);
+CREATE INDEX IF NOT EXISTS "update_check_window" ON "update_check" (received_at, installation_id, version_major, version_minor, version_patch, version_pre, version, document_id);
 
-CREATE INDEX IF NOT EXISTS "update_check_installation_received_at" ON "update_check" (installation_id, received_at);
+DROP INDEX IF EXISTS "update_check_received_at";
+
+DROP INDEX IF EXISTS "update_check_installation_received_at";
+
+CREATE TABLE IF NOT EXISTS "update_check_weeks" (
+    week TEXT NOT NULL,
+    installation_id TEXT NOT NULL,
+    version TEXT NOT NULL,
+    version_major INTEGER NOT NULL,
+    version_minor INTEGER NOT NULL,
+    version_patch INTEGER NOT NULL,
+    version_pre TEXT,
+    PRIMARY KEY (week, installation_id)
+) STRICT, WITHOUT ROWID;
+
+DROP TRIGGER IF EXISTS "update_check_weeks_insert";
+-- Each installation's newest version per week, kept as rows arrive.
+CREATE TRIGGER "update_check_weeks_insert" AFTER INSERT ON "update_check" WHEN NEW.installation_id IS NOT NULL BEGIN
+    INSERT INTO "update_check_weeks" (week, installation_id, version, version_major, version_minor, version_patch, version_pre)
+    VALUES (date(NEW.received_at, '-6 days', 'weekday 1'), NEW.installation_id, NEW.version, NEW.version_major, NEW.version_minor, NEW.version_patch, NEW.version_pre)
+    ON CONFLICT (week, installation_id) DO UPDATE SET version = excluded.version, version_major = excluded.version_major, version_minor = excluded.version_minor, version_patch = excluded.version_patch, version_pre = excluded.version_pre
+    WHERE (excluded.version_major, excluded.version_minor, excluded.version_patch, excluded.version_pre IS NULL, coalesce(excluded.version_pre, '')) > ("update_check_weeks".version_major, "update_check_weeks".version_minor, "update_check_weeks".version_patch, "update_check_weeks".version_pre IS NULL, coalesce("update_check_weeks".version_pre, ''));
+END;
 
 CREATE TABLE IF NOT EXISTS "usage_statistics" (
     "document_id" TEXT PRIMARY KEY,
@@ -102,7 +124,11 @@ CREATE TABLE IF NOT EXISTS "usage_statistics" (
     "workers" ANY
 ) STRICT;
 
-CREATE INDEX IF NOT EXISTS "usage_statistics_received_at" ON "usage_statistics" (received_at);
+CREATE INDEX IF NOT EXISTS "usage_statistics_window" ON "usage_statistics" (received_at, version_major, version_minor, version_patch, version_pre, version, document_id);
+
+DROP INDEX IF EXISTS "usage_statistics_received_at";
+
+DROP INDEX IF EXISTS "usage_statistics_installation_received_at";
 
 CREATE TABLE IF NOT EXISTS collector_rejected (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -155,11 +181,7 @@ CREATE VIEW "update_check_weekly" AS
 -- Active installations per calendar week (Monday, UTC) and version, each counted
 -- once per week, at the newest version it reported that week.
 SELECT week, version, version_major, version_minor, COUNT(*) AS installations
-FROM (
-    SELECT installation_id, date(received_at, '-6 days', 'weekday 1') AS week, version, version_major, version_minor,
-        ROW_NUMBER() OVER (PARTITION BY installation_id, date(received_at, '-6 days', 'weekday 1') ORDER BY version_major DESC, version_minor DESC, version_patch DESC, (version_pre IS NULL) DESC, version_pre DESC, received_at DESC) AS newest
-    FROM "update_check"
-) AS installations WHERE newest = 1
+FROM "update_check_weeks"
 GROUP BY week, version, version_major, version_minor;
 
 DROP VIEW IF EXISTS collector_rejected_7d;
