@@ -109,6 +109,11 @@ fn main() {
             unlimited,
         ),
         (
+            "decode, no storage, default limits",
+            Some("decode-only".to_owned()),
+            limited,
+        ),
+        (
             "decode + SQLite (WAL, sync=FULL)",
             Some(sqlite_url.clone()),
             unlimited,

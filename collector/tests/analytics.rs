@@ -222,10 +222,20 @@ fn the_weekly_trend_counts_each_installation_once_a_week(db: Db) {
         // ... and older than its own release.
         check(seven, "2018.3.0", at("2026-11-24"), |_| {}),
         check(seven, "2018.3.0-rc.1", at("2026-11-25"), |_| {}),
-        // A resend, received this week, of a check of the week before: not a check now.
-        resent,
     ];
-    store_all(&store, &rt, submissions);
+    // All at once: the writers take them in multi-row inserts, in any order.
+    rt.block_on(async {
+        let mut all = tokio::task::JoinSet::new();
+        for submission in submissions {
+            let store = store.clone();
+            all.spawn(async move { store.accept(submission).await });
+        }
+        while let Some(stored) = all.join_next().await {
+            stored.unwrap().unwrap();
+        }
+    });
+    // A resend, received this week, of a check of the week before: not a check now.
+    store_all(&store, &rt, vec![resent]);
     let report = rt.block_on(store.report(&options())).unwrap();
     let weekly: Vec<(&str, Vec<(&str, u64)>)> = report.payloads[0]
         .weekly
@@ -278,6 +288,31 @@ fn the_weekly_trend_counts_each_installation_once_a_week(db: Db) {
         serde_json::to_value(&report.payloads[0].weekly).unwrap()
     );
     rt.block_on(store.close());
+
+    // One statement that inserts several checks of one installation in one week (as a
+    // writer's multi-row insert may): the newest version is kept, whatever the order.
+    execute(
+        &rt,
+        &db.url(),
+        "INSERT INTO update_check (document_id, installation_id, version_sent, version, version_major, version_minor, version_patch, version_pre, received_at, body) VALUES \
+         ('00000000-0000-4000-8000-000000000a01', '00000000-0000-4000-8000-000000000009', '3.16.1', '3.16.1', 3, 16, 1, NULL, '2026-11-24T10:00:00.000Z', '{}'), \
+         ('00000000-0000-4000-8000-000000000a02', '00000000-0000-4000-8000-000000000009', '2018.3.0', '2018.3.0', 2018, 3, 0, NULL, '2026-11-24T11:00:00.000Z', '{}'), \
+         ('00000000-0000-4000-8000-000000000a03', '00000000-0000-4000-8000-000000000009', '2018.3.0-rc.1', '2018.3.0-rc.1', 2018, 3, 0, 'rc.1', '2026-11-24T12:00:00.000Z', '{}')",
+    );
+    let kept = "SELECT CAST(week AS TEXT), version, CAST(installation_id AS TEXT) FROM update_check_weeks WHERE version_major = 2018 AND version_minor = 3 ORDER BY 3";
+    let kept: Vec<(String, String)> = rows(&rt, &db.url(), kept)
+        .into_iter()
+        .map(|(week, version, _)| (week, version))
+        .collect();
+    assert_eq!(
+        kept,
+        [
+            ("2026-11-23", "2018.3.0-rc.1"),
+            ("2026-11-23", "2018.3.0"),
+            ("2026-11-23", "2018.3.0"),
+        ]
+        .map(|(a, b)| (a.to_owned(), b.to_owned()))
+    );
 }
 
 #[test]

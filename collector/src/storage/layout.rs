@@ -451,26 +451,33 @@ fn weeks(table: &Table, dialect: Dialect) -> Vec<String> {
     let newer = format!(
         "(excluded.version_major, excluded.version_minor, excluded.version_patch, excluded.version_pre IS NULL, coalesce(excluded.version_pre, ''){c}) > ({w}.version_major, {w}.version_minor, {w}.version_patch, {w}.version_pre IS NULL, coalesce({w}.version_pre, ''){c})"
     );
-    let upsert = format!(
-        "INSERT INTO {w} (week, installation_id, version, version_major, version_minor, version_patch, version_pre)\n    VALUES ({}, NEW.installation_id, NEW.version, NEW.version_major, NEW.version_minor, NEW.version_patch, NEW.version_pre)\n    ON CONFLICT (week, installation_id) DO UPDATE SET version = excluded.version, version_major = excluded.version_major, version_minor = excluded.version_minor, version_patch = excluded.version_patch, version_pre = excluded.version_pre\n    WHERE {newer};",
-        week_of(dialect, "NEW.received_at")
+    let columns =
+        "week, installation_id, version, version_major, version_minor, version_patch, version_pre";
+    let update = format!(
+        "ON CONFLICT (week, installation_id) DO UPDATE SET version = excluded.version, version_major = excluded.version_major, version_minor = excluded.version_minor, version_patch = excluded.version_patch, version_pre = excluded.version_pre\n    WHERE {newer}"
     );
     let trigger = quoted(&fit(format!("{}_weeks_insert", table.name)));
     let comment = "-- Each installation's newest version per week, kept as rows arrive.";
     match dialect {
+        // Once per statement (a multi-row insert of the writer), over the rows it inserted
+        // (a resend inserts none), in the order of the key: concurrent writers take the
+        // rows' locks in the same order.
         Dialect::Postgres => vec![
             create,
             format!(
-                "{comment}\nCREATE OR REPLACE FUNCTION {trigger}() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n  IF NEW.installation_id IS NOT NULL THEN\n    {upsert}\n  END IF;\n  RETURN NULL;\nEND\n$$"
+                "{comment}\nCREATE OR REPLACE FUNCTION {trigger}() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n  INSERT INTO {w} ({columns})\n    SELECT DISTINCT ON (week, installation_id) {columns} FROM (\n      SELECT {} AS week, installation_id, version, version_major, version_minor, version_patch, version_pre, received_at\n      FROM inserted WHERE installation_id IS NOT NULL) AS n\n    ORDER BY week, installation_id, {}\n    {update};\n  RETURN NULL;\nEND\n$$",
+                week_of(dialect, "received_at"),
+                newest_version_first(dialect),
             ),
             format!(
-                "DROP TRIGGER IF EXISTS {trigger} ON {t};\nCREATE TRIGGER {trigger} AFTER INSERT ON {t} FOR EACH ROW EXECUTE FUNCTION {trigger}()"
+                "DROP TRIGGER IF EXISTS {trigger} ON {t};\nCREATE TRIGGER {trigger} AFTER INSERT ON {t} REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT EXECUTE FUNCTION {trigger}()"
             ),
         ],
         Dialect::Sqlite => vec![
             create,
             format!(
-                "DROP TRIGGER IF EXISTS {trigger};\n{comment}\nCREATE TRIGGER {trigger} AFTER INSERT ON {t} WHEN NEW.installation_id IS NOT NULL BEGIN\n    {upsert}\nEND"
+                "DROP TRIGGER IF EXISTS {trigger};\n{comment}\nCREATE TRIGGER {trigger} AFTER INSERT ON {t} WHEN NEW.installation_id IS NOT NULL BEGIN\n    INSERT INTO {w} ({columns})\n    VALUES ({}, NEW.installation_id, NEW.version, NEW.version_major, NEW.version_minor, NEW.version_patch, NEW.version_pre)\n    {update};\nEND",
+                week_of(dialect, "NEW.received_at")
             ),
         ],
     }
