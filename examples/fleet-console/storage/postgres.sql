@@ -44,18 +44,19 @@ CREATE TABLE IF NOT EXISTS "heartbeat_weeks" (
 -- Each installation's newest version per week, kept as rows arrive.
 CREATE OR REPLACE FUNCTION "heartbeat_weeks_insert"() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  IF NEW.installation_id IS NOT NULL THEN
-    INSERT INTO "heartbeat_weeks" (week, installation_id, version, version_major, version_minor, version_patch, version_pre)
-    VALUES (CAST(date_trunc('week', NEW.received_at AT TIME ZONE 'UTC') AS DATE), NEW.installation_id, NEW.version, NEW.version_major, NEW.version_minor, NEW.version_patch, NEW.version_pre)
+  INSERT INTO "heartbeat_weeks" (week, installation_id, version, version_major, version_minor, version_patch, version_pre)
+    SELECT DISTINCT ON (week, installation_id) week, installation_id, version, version_major, version_minor, version_patch, version_pre FROM (
+      SELECT CAST(date_trunc('week', received_at AT TIME ZONE 'UTC') AS DATE) AS week, installation_id, version, version_major, version_minor, version_patch, version_pre, received_at
+      FROM inserted WHERE installation_id IS NOT NULL) AS n
+    ORDER BY week, installation_id, version_major DESC, version_minor DESC, version_patch DESC, (version_pre IS NULL) DESC, version_pre COLLATE "C" DESC, received_at DESC
     ON CONFLICT (week, installation_id) DO UPDATE SET version = excluded.version, version_major = excluded.version_major, version_minor = excluded.version_minor, version_patch = excluded.version_patch, version_pre = excluded.version_pre
     WHERE (excluded.version_major, excluded.version_minor, excluded.version_patch, excluded.version_pre IS NULL, coalesce(excluded.version_pre, '') COLLATE "C") > ("heartbeat_weeks".version_major, "heartbeat_weeks".version_minor, "heartbeat_weeks".version_patch, "heartbeat_weeks".version_pre IS NULL, coalesce("heartbeat_weeks".version_pre, '') COLLATE "C");
-  END IF;
   RETURN NULL;
 END
 $$;
 
 DROP TRIGGER IF EXISTS "heartbeat_weeks_insert" ON "heartbeat";
-CREATE TRIGGER "heartbeat_weeks_insert" AFTER INSERT ON "heartbeat" FOR EACH ROW EXECUTE FUNCTION "heartbeat_weeks_insert"();
+CREATE TRIGGER "heartbeat_weeks_insert" AFTER INSERT ON "heartbeat" REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT EXECUTE FUNCTION "heartbeat_weeks_insert"();
 
 CREATE TABLE IF NOT EXISTS collector_rejected (
     id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
