@@ -639,32 +639,29 @@ where
 /// newer model declares; refuses a column whose type differs from the declaration's.
 async fn migrate(pool: &Pool, tables: &[Table], dialect: Dialect) -> Result<(), StoreError> {
     let statements = layout::statements(tables, dialect);
-    match pool {
-        Pool::Sqlite(pool) => {
-            let mut tx = pool.begin().await?;
+    // The same steps on either database, in one transaction; `$columns` gives the query of
+    // a table's existing columns (name and type).
+    macro_rules! migrate_in {
+        ($tx:ident, $columns:expr) => {{
             for table in tables {
                 sqlx::raw_sql(sqlx::AssertSqlSafe(layout::create_table(table, dialect)))
-                    .execute(&mut *tx)
+                    .execute(&mut *$tx)
                     .await?;
-                let existing: Vec<(String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                    "SELECT name, type FROM pragma_table_info('{}')",
-                    table.name
-                )))
-                .fetch_all(&mut *tx)
-                .await?;
+                let existing: Vec<(String, String)> = $columns(table).fetch_all(&mut *$tx).await?;
                 for sql in add_columns(table, dialect, &existing)? {
                     sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
-                        .execute(&mut *tx)
+                        .execute(&mut *$tx)
                         .await?;
                 }
             }
+            // A weekly table missing from an older database is filled from its rows.
             let mut backfills = Vec::new();
             for table in tables {
                 let exists: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(table_exists(
                     dialect,
                     &table.weeks_table(),
                 )))
-                .fetch_one(&mut *tx)
+                .fetch_one(&mut *$tx)
                 .await?;
                 backfills.extend(
                     (exists == 0)
@@ -674,10 +671,18 @@ async fn migrate(pool: &Pool, tables: &[Table], dialect: Dialect) -> Result<(), 
             }
             for statement in statements.into_iter().chain(backfills) {
                 sqlx::raw_sql(sqlx::AssertSqlSafe(statement))
-                    .execute(&mut *tx)
+                    .execute(&mut *$tx)
                     .await?;
             }
-            tx.commit().await?;
+            $tx.commit().await?;
+        }};
+    }
+    match pool {
+        Pool::Sqlite(pool) => {
+            let mut tx = pool.begin().await?;
+            migrate_in!(tx, |table: &Table| sqlx::query_as(sqlx::AssertSqlSafe(
+                format!("SELECT name, type FROM pragma_table_info('{}')", table.name)
+            )));
         }
         Pool::Postgres(pool) => {
             // Collectors starting together: one creates the tables, the others wait.
@@ -685,43 +690,11 @@ async fn migrate(pool: &Pool, tables: &[Table], dialect: Dialect) -> Result<(), 
             sqlx::query("SELECT pg_advisory_xact_lock(7361)")
                 .execute(&mut *tx)
                 .await?;
-            for table in tables {
-                sqlx::raw_sql(sqlx::AssertSqlSafe(layout::create_table(table, dialect)))
-                    .execute(&mut *tx)
-                    .await?;
-                let existing: Vec<(String, String)> = sqlx::query_as(
-                    "SELECT column_name::text, data_type::text FROM information_schema.columns \
-                     WHERE table_schema = current_schema() AND table_name = $1",
-                )
-                .bind(&table.name)
-                .fetch_all(&mut *tx)
-                .await?;
-                for sql in add_columns(table, dialect, &existing)? {
-                    sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
-                        .execute(&mut *tx)
-                        .await?;
-                }
-            }
-            let mut backfills = Vec::new();
-            for table in tables {
-                let exists: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(table_exists(
-                    dialect,
-                    &table.weeks_table(),
-                )))
-                .fetch_one(&mut *tx)
-                .await?;
-                backfills.extend(
-                    (exists == 0)
-                        .then(|| layout::backfill_weeks(table, dialect))
-                        .flatten(),
-                );
-            }
-            for statement in statements.into_iter().chain(backfills) {
-                sqlx::raw_sql(sqlx::AssertSqlSafe(statement))
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            tx.commit().await?;
+            migrate_in!(tx, |table: &Table| sqlx::query_as(
+                "SELECT column_name::text, data_type::text FROM information_schema.columns \
+                 WHERE table_schema = current_schema() AND table_name = $1",
+            )
+            .bind(table.name.clone()));
         }
     }
     Ok(())
