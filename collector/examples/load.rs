@@ -5,8 +5,11 @@
 //! a load balancer (127.0.0.1, trusted) says in X-Forwarded-For, its own address, so that
 //! the limits cost what they cost without refusing anything. The modes take turns, round
 //! after round (a 2-core machine's noise hits them all alike); prints per mode the median
-//! throughput over the rounds, the p50/p99 latency over all its requests, and the median
-//! of its per-round ratios to the baseline with their range.
+//! throughput over the rounds, the p50/p99 latency over all its requests, the median
+//! of its per-round ratios to the baseline with their range, and (on Linux) the machine's
+//! busy CPU time per request and the share of the cores kept busy, every process counted
+//! (the clients, the collector, PostgreSQL). `--only TEXT` runs the baseline and the modes
+//! whose name contains TEXT.
 //!
 //! ```sh
 //! .ci/services   # PostgreSQL, for the third mode
@@ -39,12 +42,32 @@ struct Args {
         default_value = "postgres://metrics:metrics@127.0.0.1:5432/metrics"
     )]
     postgres_url: String,
+    /// Run only the modes whose name contains this text (the baseline always runs).
+    #[arg(long)]
+    only: Option<String>,
 }
 
 /// One mode's run: its throughput and each request's latency.
 struct Figures {
     throughput: f64,
     latencies: Vec<Duration>,
+    /// The machine's busy CPU time over the run (every process: clients, collector,
+    /// PostgreSQL), per request, and the share of the cores it kept busy.
+    cpu: Option<(Duration, f64)>,
+}
+
+/// The machine's busy and total CPU time so far (Linux's `/proc/stat`), in clock ticks.
+fn cpu_ticks() -> Option<(u64, u64)> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let line = stat.lines().next()?.strip_prefix("cpu ")?;
+    let ticks: Vec<u64> = line
+        .split_whitespace()
+        .filter_map(|t| t.parse().ok())
+        .collect();
+    let total: u64 = ticks.iter().take(8).sum();
+    // idle and iowait are not busy.
+    let idle = ticks.get(3)? + ticks.get(4)?;
+    Some((total - idle, total))
 }
 
 fn main() {
@@ -132,6 +155,13 @@ fn main() {
             limited,
         ));
     }
+    if let Some(only) = &args.only {
+        let mut index = 0;
+        modes.retain(|(name, _, _)| {
+            index += 1;
+            index == 1 || name.contains(only.as_str())
+        });
+    }
     // A warm-up (threads, connections, allocator), not measured.
     run(&rt, &modes[0], &bodies, args.clients, args.requests / 2);
     // Per mode, per round.
@@ -143,8 +173,8 @@ fn main() {
     }
 
     println!(
-        "{:<36} {:>8} {:>8} {:>8} {:>14} {:>12}",
-        "mode", "req/s", "p50 ms", "p99 ms", "throughput ×", "range"
+        "{:<36} {:>8} {:>8} {:>8} {:>14} {:>12} {:>12} {:>6}",
+        "mode", "req/s", "p50 ms", "p99 ms", "throughput ×", "range", "CPU µs/req", "busy"
     );
     for ((name, _, _), figures) in modes.iter().zip(&runs) {
         let ratios: Vec<f64> = figures
@@ -165,14 +195,28 @@ fn main() {
         let (low, high) = ratios
             .iter()
             .fold((f64::MAX, f64::MIN), |(l, h), &r| (l.min(r), h.max(r)));
+        let cpu: Vec<(Duration, f64)> = figures.iter().filter_map(|f| f.cpu).collect();
+        let (per_request, busy) = if cpu.len() == figures.len() {
+            (
+                format!(
+                    "{:.0}",
+                    median(cpu.iter().map(|c| c.0.as_secs_f64() * 1e6).collect())
+                ),
+                format!("{:.0}%", median(cpu.iter().map(|c| c.1 * 100.0).collect())),
+            )
+        } else {
+            ("n/a".to_owned(), "n/a".to_owned())
+        };
         println!(
-            "{:<36} {:>8.0} {:>8.2} {:>8.2} {:>14.2} {:>12}",
+            "{:<36} {:>8.0} {:>8.2} {:>8.2} {:>14.2} {:>12} {:>12} {:>6}",
             name,
             median(figures.iter().map(|f| f.throughput).collect()),
             at(0.50),
             at(0.99),
             median(ratios),
             format!("{low:.2}–{high:.2}"),
+            per_request,
+            busy,
         );
     }
 
@@ -254,6 +298,7 @@ fn run(
 /// every one must get a 2xx.
 fn drive(endpoint: &str, bodies: &Arc<Vec<String>>, clients: usize, requests: usize) -> Figures {
     let started = Instant::now();
+    let ticks_before = cpu_ticks();
     let threads: Vec<_> = (0..clients)
         .map(|i| {
             let n = requests / clients + usize::from(i < requests % clients);
@@ -288,8 +333,19 @@ fn drive(endpoint: &str, bodies: &Arc<Vec<String>>, clients: usize, requests: us
         .into_iter()
         .flat_map(|t| t.join().unwrap())
         .collect();
+    let elapsed = started.elapsed();
+    let cpu = ticks_before
+        .zip(cpu_ticks())
+        .map(|((busy0, total0), (busy1, total1))| {
+            let busy = busy1.saturating_sub(busy0);
+            let share = busy as f64 / (total1.saturating_sub(total0)).max(1) as f64;
+            // Ticks are 1/100 s (USER_HZ) on Linux.
+            let per_request = Duration::from_secs_f64(busy as f64 / 100.0 / requests as f64);
+            (per_request, share)
+        });
     Figures {
-        throughput: latencies.len() as f64 / started.elapsed().as_secs_f64(),
+        throughput: latencies.len() as f64 / elapsed.as_secs_f64(),
         latencies,
+        cpu,
     }
 }

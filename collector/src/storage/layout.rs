@@ -328,10 +328,26 @@ impl Table {
                 if !column.exists_at(release) {
                     return None;
                 }
-                payload.pointer(&column.pointer).filter(|v| !v.is_null())
+                lookup(payload, &column.leaf.keys).filter(|v| !v.is_null())
             })
             .collect()
     }
+
+    /// The installation id an accepted payload carries, when the table has one.
+    pub fn installation_id<'v>(&self, payload: &'v Value) -> Option<&'v str> {
+        let pointer = self.installation.as_deref()?;
+        // A top-level key (see `Table::of`): no escaping to undo unless it has `~`.
+        match pointer.strip_prefix('/').filter(|key| !key.contains('~')) {
+            Some(key) => payload.get(key)?.as_str(),
+            None => payload.pointer(pointer)?.as_str(),
+        }
+    }
+}
+
+/// The value at `keys` (unescaped, from the root): what `Value::pointer` finds, without
+/// splitting and unescaping a pointer per lookup.
+fn lookup<'v>(payload: &'v Value, keys: &[&str]) -> Option<&'v Value> {
+    keys.iter().try_fold(payload, |value, key| value.get(key))
 }
 
 /// An identifier quoted for SQL (both databases).

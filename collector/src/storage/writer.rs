@@ -277,8 +277,8 @@ enum Bind {
 /// The values of one submission's row, in the table's column order.
 fn row(table: &Table, submission: &Submission, sqlite: bool) -> Result<Vec<Bind>, StoreError> {
     let mut out = vec![Bind::Text(submission.document_id.hyphenated().to_string())];
-    if let Some(pointer) = &table.installation {
-        let id = submission.value.pointer(pointer).and_then(Value::as_str);
+    if table.installation.is_some() {
+        let id = table.installation_id(&submission.value);
         out.push(Bind::OptionalText(id.map(str::to_owned)));
     }
     let version = &submission.version;
@@ -537,10 +537,7 @@ async fn write(
                 StoreError::new(format!("no table for payload {}", submission.payload))
             })?;
         let installation = tables[table]
-            .installation
-            .as_deref()
-            .and_then(|pointer| submission.value.pointer(pointer))
-            .and_then(Value::as_str)
+            .installation_id(&submission.value)
             .unwrap_or("");
         accepted.push((table, installation, index, submission));
     }
