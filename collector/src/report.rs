@@ -179,6 +179,9 @@ pub struct MetricRow {
     pub since: Option<String>,
     /// Its unit in words.
     pub unit: String,
+    /// How its figures read (a count, a size, a duration).
+    #[serde(skip)]
+    pub measure: Measure,
     /// Installations whose latest report could carry it (its version has it, and for a
     /// nested metric, the payload sent the object it is in).
     pub applicable: Option<u64>,
@@ -731,6 +734,7 @@ fn metric_row(
         description,
         since: leaf.availability.since().map(ToString::to_string),
         unit: leaf.shape.unit_in_words().unwrap_or_default(),
+        measure: Measure::of(leaf.shape),
         applicable: Some(applicable.len() as u64),
         reported: Some(reported),
         stats,
@@ -965,6 +969,69 @@ fn percent(share: f64) -> String {
     format!("{:.1}%", share * 100.0)
 }
 
+/// How a metric's figures read: a count as a number, a size in bytes and a duration in
+/// milliseconds in the units a reader thinks in (`255 MiB`, `9.0 min`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Measure {
+    /// A count.
+    #[default]
+    Count,
+    /// A size in bytes.
+    Bytes,
+    /// A duration in milliseconds.
+    Milliseconds,
+}
+
+impl Measure {
+    /// The measure of a metric of `shape` (or of an `Option` of it).
+    pub fn of(shape: Shape) -> Measure {
+        match inner_shape(shape) {
+            Shape::Bytes => Measure::Bytes,
+            Shape::Milliseconds => Measure::Milliseconds,
+            _ => Measure::Count,
+        }
+    }
+
+    /// `n` at a glance: `1.2k` (a count), `255 MiB`, `9.0 min`.
+    pub fn compact(self, n: u128) -> String {
+        match self {
+            Measure::Count => compact(n),
+            Measure::Bytes => {
+                const UNITS: [&str; 6] = ["KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
+                if n < 1024 {
+                    return format!("{n} B");
+                }
+                let mut value = n as f64 / 1024.0;
+                let mut unit = 0;
+                while value >= 1024.0 && unit < UNITS.len() - 1 {
+                    value /= 1024.0;
+                    unit += 1;
+                }
+                format!("{} {}", tenths(value), UNITS[unit])
+            }
+            Measure::Milliseconds => {
+                let ms = n as f64;
+                match n {
+                    0..1_000 => format!("{n} ms"),
+                    1_000..60_000 => format!("{} s", tenths(ms / 1e3)),
+                    60_000..3_600_000 => format!("{} min", tenths(ms / 6e4)),
+                    3_600_000..172_800_000 => format!("{} h", tenths(ms / 3.6e6)),
+                    _ => format!("{} d", tenths(ms / 8.64e7)),
+                }
+            }
+        }
+    }
+}
+
+/// One decimal below 10 (`2.5`), none from 10 on (`35`).
+fn tenths(x: f64) -> String {
+    if x < 9.95 {
+        format!("{x:.1}")
+    } else {
+        format!("{x:.0}")
+    }
+}
+
 fn cut(text: &str, width: usize) -> String {
     if text.chars().count() <= width {
         text.to_owned()
@@ -1098,16 +1165,16 @@ pub fn render_text(report: &Report) -> String {
                     ..
                 } => format!(
                     "min {} p50 {} p90 {} p99 {} max {}",
-                    min.map_or_else(hidden, |n| compact(u128::from(n))),
-                    p50.map_or_else(hidden, |n| compact(u128::from(n))),
-                    p90.map_or_else(hidden, |n| compact(u128::from(n))),
-                    p99.map_or_else(hidden, |n| compact(u128::from(n))),
-                    max.map_or_else(hidden, |n| compact(u128::from(n)))
+                    min.map_or_else(hidden, |n| metric.measure.compact(u128::from(n))),
+                    p50.map_or_else(hidden, |n| metric.measure.compact(u128::from(n))),
+                    p90.map_or_else(hidden, |n| metric.measure.compact(u128::from(n))),
+                    p99.map_or_else(hidden, |n| metric.measure.compact(u128::from(n))),
+                    max.map_or_else(hidden, |n| metric.measure.compact(u128::from(n)))
                 ),
                 Stats::MapKey { share, total } => format!(
                     "{} have it, total {}",
                     percent(*share),
-                    total.map_or_else(hidden, compact)
+                    total.map_or_else(hidden, |n| metric.measure.compact(n))
                 ),
                 Stats::Flag { share, .. } => format!("yes {}", percent(*share)),
                 Stats::Percent { p50, p90, p99, .. } => {
@@ -1127,12 +1194,12 @@ pub fn render_text(report: &Report) -> String {
             };
             let _ = writeln!(
                 out,
-                "  {:<42} {:>6}/{:<6} {:<40} {}",
+                "  {:<42} {:>6}/{:<6} {:<54} {}",
                 cut(&metric.metric, 42),
                 metric.reported.map_or_else(hidden, |n| n.to_string()),
                 metric.applicable.map_or_else(hidden, |n| n.to_string()),
-                cut(&figures, 40),
-                cut(&metric.description, 48)
+                cut(&figures, 54),
+                cut(&metric.description, 36)
             );
         }
         if !payload.rejected.is_empty() {
@@ -1225,6 +1292,7 @@ mod tests {
             description: String::new(),
             since: None,
             unit: "count".to_owned(),
+            measure: Measure::Count,
             applicable: Some(sorted.len() as u64 + 2),
             reported: Some(sorted.len() as u64),
             stats: Stats::Count {
@@ -1287,5 +1355,31 @@ mod tests {
         assert_eq!(compact(1_234), "1.2k");
         assert_eq!(compact(123_456), "123k");
         assert_eq!(compact(1_234_567), "1.2M");
+    }
+
+    #[test]
+    fn sizes_and_durations_read_in_their_units() {
+        let bytes = |n| Measure::Bytes.compact(n);
+        assert_eq!(bytes(0), "0 B");
+        assert_eq!(bytes(1023), "1023 B");
+        assert_eq!(bytes(1024), "1.0 KiB");
+        assert_eq!(bytes(255 << 20), "255 MiB");
+        assert_eq!(bytes(6_871_947_674), "6.4 GiB");
+        assert_eq!(bytes(u128::from(u64::MAX)), "16 EiB");
+        let ms = |n| Measure::Milliseconds.compact(n);
+        assert_eq!(ms(850), "850 ms");
+        assert_eq!(ms(1_500), "1.5 s");
+        assert_eq!(ms(59_999), "60 s");
+        assert_eq!(ms(60_000), "1.0 min");
+        assert_eq!(ms(540_000), "9.0 min");
+        assert_eq!(ms(2_100_000), "35 min");
+        assert_eq!(ms(23_000_000), "6.4 h");
+        assert_eq!(ms(172_800_000), "2.0 d");
+        assert_eq!(Measure::Count.compact(1_234), "1.2k");
+        assert_eq!(
+            Measure::of(Shape::Optional(|| Shape::Milliseconds)),
+            Measure::Milliseconds
+        );
+        assert_eq!(Measure::of(Shape::Count { max: 9 }), Measure::Count);
     }
 }

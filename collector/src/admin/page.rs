@@ -4,7 +4,7 @@
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
 use super::charts;
-use crate::report::{Bucket, MetricRow, PayloadReport, Report, Stats};
+use crate::report::{Bucket, Measure, MetricRow, PayloadReport, Report, Stats};
 use crate::storage::RejectedRow;
 
 /// The windows a reader can pick, in weeks.
@@ -182,6 +182,24 @@ fn count_label(bucket: &Bucket) -> String {
     }
 }
 
+/// A bucket of a count's histogram (`4-7`); of a size's or a duration's, its lower bound
+/// in its units (`16 MiB`, `8.7 min`: a range of two would not fit under its bar).
+fn bucket_label(measure: Measure, bucket: &Bucket) -> String {
+    match measure {
+        Measure::Count => count_label(bucket),
+        measure => measure.compact(bucket.from as u128),
+    }
+}
+
+/// A figure in its measure's units (a count in full, `1,234`), or a dash where the
+/// small-numbers rule holds it back.
+fn figure(measure: Measure, n: Option<u128>) -> String {
+    match measure {
+        Measure::Count => shown(n),
+        measure => n.map_or_else(|| "–".to_owned(), |n| measure.compact(n)),
+    }
+}
+
 fn short(x: f64) -> String {
     match x {
         x if x >= 1e9 => format!("{:.0}G", x / 1e9),
@@ -236,12 +254,13 @@ fn metric(row: &MetricRow, k: u64) -> Markup {
             @match &row.stats {
                 Stats::Count { p50, p90, p99, total, .. } => {
                     p {
-                        "median " strong { (shown(p50.map(u128::from))) }
-                        " · p90 " (shown(p90.map(u128::from))) " · p99 " (shown(p99.map(u128::from)))
-                        @if let Some(total) = total { " · total " (number(*total)) }
+                        "median " strong { (figure(row.measure, p50.map(u128::from))) }
+                        " · p90 " (figure(row.measure, p90.map(u128::from)))
+                        " · p99 " (figure(row.measure, p99.map(u128::from)))
+                        @if let Some(total) = total { " · total " (figure(row.measure, Some(*total))) }
                     }
                     figure.chart data-chart="histogram" data-buckets=(row.histogram.len()) {
-                        (svg(charts::histogram(&row.histogram, count_label)))
+                        (svg(charts::histogram(&row.histogram, |b| bucket_label(row.measure, b))))
                     }
                 }
                 Stats::Percent { p50, p90, p99, .. } => {
@@ -298,7 +317,7 @@ fn map_card(map: &str, keys: &[&MetricRow], k: u64) -> Markup {
                             td { (key_name(&row.metric)) }
                             @match (&row.stats, row.reported) {
                                 (Stats::MapKey { share, total }, Some(n)) => {
-                                    td.n { (number(n)) } td.n { (percent(*share)) } td.n { (shown(*total)) }
+                                    td.n { (number(n)) } td.n { (percent(*share)) } td.n { (figure(row.measure, *total)) }
                                 }
                                 _ => { td.n { (hidden(k)) } td {} td {} }
                             }
