@@ -359,9 +359,13 @@ impl Store {
                 GROUP BY version, version_major, version_minor, version_patch, version_pre) AS n \
              JOIN (SELECT version, {} AS first_seen, {} AS last_seen FROM {t} WHERE {window} GROUP BY version) AS s \
              ON s.version = n.version \
-             ORDER BY n.version_major DESC, n.version_minor DESC, n.version_patch DESC, (n.version_pre IS NULL) DESC, n.version_pre DESC",
+             ORDER BY n.version_major DESC, n.version_minor DESC, n.version_patch DESC, (n.version_pre IS NULL) DESC, n.version_pre{} DESC",
             day(dialect, "MIN(received_at)"),
             day(dialect, "MAX(received_at)"),
+            match dialect {
+                Dialect::Postgres => " COLLATE \"C\"",
+                Dialect::Sqlite => "",
+            },
         );
         let versions = async {
             let rows: Vec<(String, i64, i64, i64, String, String)> = on_pool!(&self.read, |pool| {
@@ -491,13 +495,16 @@ impl Store {
                 self.cast_param(2, "TIMESTAMPTZ"),
             ),
         };
+        // Whole calendar weeks, for both kinds of payload: the weekly table holds a week's
+        // newest version, so a trend week never ends at `until`.
         let since = SystemTime::UNIX_EPOCH + Duration::from_secs(first * 86_400);
+        let end = SystemTime::UNIX_EPOCH + Duration::from_secs((monday + 7) * 86_400);
         let rows: Vec<(String, i64, i64, i64)> = on_pool!(&self.read, |pool| {
             let query = sqlx::query_as(sqlx::AssertSqlSafe(sql));
             let query = if table.installation.is_some() {
                 query.bind(date(first)).bind(date(monday))
             } else {
-                query.bind(timestamp(since)).bind(timestamp(until))
+                query.bind(timestamp(since)).bind(timestamp(end))
             };
             query.fetch_all(pool).await?
         });

@@ -297,7 +297,7 @@ fn the_weekly_trend_counts_each_installation_once_a_week(db: Db) {
         "INSERT INTO update_check (document_id, installation_id, version_sent, version, version_major, version_minor, version_patch, version_pre, received_at, body) VALUES \
          ('00000000-0000-4000-8000-000000000a01', '00000000-0000-4000-8000-000000000009', '3.16.1', '3.16.1', 3, 16, 1, NULL, '2026-11-24T10:00:00.000Z', '{}'), \
          ('00000000-0000-4000-8000-000000000a02', '00000000-0000-4000-8000-000000000009', '2018.3.0', '2018.3.0', 2018, 3, 0, NULL, '2026-11-24T11:00:00.000Z', '{}'), \
-         ('00000000-0000-4000-8000-000000000a03', '00000000-0000-4000-8000-000000000009', '2018.3.0-rc.1', '2018.3.0-rc.1', 2018, 3, 0, 'rc.1', '2026-11-24T12:00:00.000Z', '{}')",
+         ('00000000-0000-4000-8000-000000000a03', '00000000-0000-4000-8000-000000000009', '2018.3.0-rc.1', '2018.3.0-rc.1', 2018, 3, 0, '!1rc!000011', '2026-11-24T12:00:00.000Z', '{}')",
     );
     let kept = "SELECT CAST(week AS TEXT), version, CAST(installation_id AS TEXT) FROM update_check_weeks WHERE version_major = 2018 AND version_minor = 3 ORDER BY 3";
     let kept: Vec<(String, String)> = rows(&rt, &db.url(), kept)
@@ -313,6 +313,87 @@ fn the_weekly_trend_counts_each_installation_once_a_week(db: Db) {
         ]
         .map(|(a, b)| (a.to_owned(), b.to_owned()))
     );
+}
+
+/// The versions of the report, newest first, with their installations.
+fn versions(report: &collector::report::Report) -> Vec<(String, u64)> {
+    report.payloads[0]
+        .versions
+        .iter()
+        .map(|v| (v.version.clone(), v.installations.unwrap_or(0)))
+        .collect()
+}
+
+fn pre_releases_compare_as_semver_does(db: Db) {
+    let rt = runtime();
+    let store = open(&db, &rt);
+    let (one, two, three, four) = (
+        installation(1),
+        installation(2),
+        installation(3),
+        installation(4),
+    );
+    store_all(
+        &store,
+        &rt,
+        vec![
+            // rc.10 is newer than rc.2 (numbers compare by value), whatever came last.
+            check(one, "2018.3.0-rc.10", at("2026-11-24"), |_| {}),
+            check(one, "2018.3.0-rc.2", at("2026-11-25"), |_| {}),
+            check(two, "2018.3.0-rc.2", at("2026-11-24"), |_| {}),
+            // beta.11 is newer than beta.2 and older than any rc.
+            check(three, "2018.3.0-beta.11", at("2026-11-24"), |_| {}),
+            check(four, "2018.3.0-beta.2", at("2026-11-24"), |_| {}),
+            check(four, "2018.3.0-beta", at("2026-11-25"), |_| {}),
+        ],
+    );
+    let expected: Vec<(String, u64)> = [
+        ("2018.3.0-rc.10", 1),
+        ("2018.3.0-rc.2", 1),
+        ("2018.3.0-beta.11", 1),
+        ("2018.3.0-beta.2", 1),
+    ]
+    .map(|(v, n)| (v.to_owned(), n))
+    .to_vec();
+    let report = rt.block_on(store.report(&options())).unwrap();
+    assert_eq!(versions(&report), expected);
+    let weekly = "SELECT CAST(week AS TEXT), version, CAST(installations AS TEXT) FROM update_check_weekly ORDER BY 1, 2";
+    let by_week = [
+        ("2026-11-23", "2018.3.0-beta.11", "1"),
+        ("2026-11-23", "2018.3.0-beta.2", "1"),
+        ("2026-11-23", "2018.3.0-rc.10", "1"),
+        ("2026-11-23", "2018.3.0-rc.2", "1"),
+    ]
+    .map(|(a, b, c)| (a.to_owned(), b.to_owned(), c.to_owned()));
+    assert_eq!(rows(&rt, &db.url(), weekly), by_week);
+    rt.block_on(store.close());
+
+    // A database of a collector that stored pre-releases as written: rewritten at start,
+    // once, and then read as above.
+    execute(
+        &rt,
+        &db.url(),
+        "UPDATE update_check SET version_pre = substr(version, 10) WHERE version_pre IS NOT NULL;          UPDATE update_check_weeks SET version_pre = substr(version, 10) WHERE version_pre IS NOT NULL;          DELETE FROM collector_counters WHERE name = 'pre_release_order'",
+    );
+    let stored =
+        "SELECT version, version_pre, '' FROM update_check WHERE version = '2018.3.0-rc.10'";
+    assert_eq!(rows(&rt, &db.url(), stored)[0].1, "rc.10");
+    let store = open(&db, &rt);
+    assert_eq!(rows(&rt, &db.url(), stored)[0].1, "!1rc!0000210");
+    let again = rt.block_on(store.report(&options())).unwrap();
+    assert_eq!(versions(&again), expected);
+    assert_eq!(rows(&rt, &db.url(), weekly), by_week);
+    rt.block_on(store.close());
+}
+
+#[test]
+fn pre_releases_compare_as_semver_does_sqlite() {
+    pre_releases_compare_as_semver_does(Db::sqlite());
+}
+
+#[test]
+fn pre_releases_compare_as_semver_does_postgres() {
+    pre_releases_compare_as_semver_does(Db::postgres(&runtime()));
 }
 
 #[test]

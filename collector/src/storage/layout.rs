@@ -147,7 +147,8 @@ pub const REJECTED: &str = "collector_rejected";
 /// The rules broken by each rejected submission, one row per rule.
 pub const REJECTED_RULES: &str = "collector_rejected_rules";
 /// Counters the collector keeps (`rejected_dropped`: old rejections removed to bound the
-/// table).
+/// table; `pre_release_order`, present once every stored pre-release is in the sortable
+/// form of [`pre_release_order`]).
 pub const COUNTERS: &str = "collector_counters";
 
 /// `multiTenancy.tenantTags` as a column name: `multi_tenancy__tenant_tags`.
@@ -388,7 +389,7 @@ pub fn statements(tables: &[Table], dialect: Dialect) -> Vec<String> {
     let mut out = Vec::new();
     for table in tables {
         out.push(create_table(table, dialect));
-        out.extend(indices(table));
+        out.extend(indices(table, dialect));
         out.extend(weeks(table, dialect));
     }
     out.extend(rejected_tables(dialect));
@@ -417,8 +418,13 @@ pub fn create_table(table: &Table, dialect: Dialect) -> String {
 
 /// The index the report reads a window through: by time, holding what it counts
 /// installations and versions by, so that those queries never read the rows themselves.
-/// (It replaces two indices of earlier collectors.)
-fn indices(table: &Table) -> Vec<String> {
+/// (It replaces two indices of earlier collectors, named as they named them: in full, which
+/// PostgreSQL cut to 63 bytes.)
+fn indices(table: &Table, dialect: Dialect) -> Vec<String> {
+    let earlier = |name: String| match dialect {
+        Dialect::Postgres if name.len() > 63 => name[..63].to_owned(),
+        _ => name,
+    };
     let t = &table.name;
     let who = if table.installation.is_some() {
         "installation_id, "
@@ -433,11 +439,11 @@ fn indices(table: &Table) -> Vec<String> {
         ),
         format!(
             "DROP INDEX IF EXISTS {}",
-            quoted(&fit(format!("{t}_received_at")))
+            quoted(&earlier(format!("{t}_received_at")))
         ),
         format!(
             "DROP INDEX IF EXISTS {}",
-            quoted(&fit(format!("{t}_installation_received_at")))
+            quoted(&earlier(format!("{t}_installation_received_at")))
         ),
     ]
 }
@@ -462,7 +468,7 @@ fn weeks(table: &Table, dialect: Dialect) -> Vec<String> {
         if pg { "" } else { " STRICT, WITHOUT ROWID" }
     );
     // The version sent is newer: a release after its pre-releases, which compare byte by
-    // byte (as `newest_version_first` orders them).
+    // byte in their stored form (`pre_release_order`), as `newest_version_first` orders them.
     let c = if pg { " COLLATE \"C\"" } else { "" };
     let newer = format!(
         "(excluded.version_major, excluded.version_minor, excluded.version_patch, excluded.version_pre IS NULL, coalesce(excluded.version_pre, ''){c}) > ({w}.version_major, {w}.version_minor, {w}.version_patch, {w}.version_pre IS NULL, coalesce({w}.version_pre, ''){c})"
@@ -485,8 +491,10 @@ fn weeks(table: &Table, dialect: Dialect) -> Vec<String> {
                 week_of(dialect, "received_at"),
                 newest_version_first(dialect),
             ),
+            // Replaced in place (PostgreSQL 14+): a lock that readers pass, where dropping
+            // it first would wait for every running report and hold back everything after.
             format!(
-                "DROP TRIGGER IF EXISTS {trigger} ON {t};\nCREATE TRIGGER {trigger} AFTER INSERT ON {t} REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT EXECUTE FUNCTION {trigger}()"
+                "CREATE OR REPLACE TRIGGER {trigger} AFTER INSERT ON {t} REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT EXECUTE FUNCTION {trigger}()"
             ),
         ],
         Dialect::Sqlite => vec![
@@ -571,6 +579,32 @@ pub fn week_of(dialect: Dialect, expression: &str) -> String {
     }
 }
 
+/// The marker that starts every stored `version_pre`: a character no pre-release has, so
+/// that a value stored by an earlier collector (the pre-release as written) is told apart.
+pub const PRE_RELEASE_ORDER: char = '!';
+
+/// The pre-release of a version (`rc.10`) as stored in `version_pre`: a text whose byte
+/// order is semver's precedence, so that both databases compare versions by plain text
+/// comparison. Each identifier, after a `!`: a numeric one as `0`, its length in four
+/// digits and its digits (`00002` + `10`: numbers compare by value), an alphanumeric one as
+/// `1` and its text (after every numeric one, by ASCII order); a version with more
+/// identifiers is newer than one it starts with. `rc.10` is `!1rc!0000210`, newer than
+/// `rc.2`, `!1rc!000012`.
+pub fn pre_release_order(pre: &str) -> String {
+    let mut out = String::with_capacity(pre.len() + 8);
+    for identifier in pre.split('.') {
+        out.push(PRE_RELEASE_ORDER);
+        if !identifier.is_empty() && identifier.bytes().all(|b| b.is_ascii_digit()) {
+            out.push('0');
+            out.push_str(&format!("{:04}", identifier.len().min(9999)));
+        } else {
+            out.push('1');
+        }
+        out.push_str(identifier);
+    }
+    out
+}
+
 /// Newest version first (a release after its pre-releases), then latest first. Pre-release
 /// labels compare byte by byte on both databases (PostgreSQL's `C` collation, SQLite's
 /// default), so that both pick the same newest version.
@@ -645,6 +679,52 @@ fn views(tables: &[Table], dialect: Dialect) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stored_pre_releases_sort_as_semver_orders_them() {
+        // The semver specification's example, and numbers of different lengths, leading
+        // digits in alphanumeric identifiers, hyphens and prefixes.
+        let pres = [
+            "alpha",
+            "alpha.1",
+            "alpha.beta",
+            "beta",
+            "beta.2",
+            "beta.11",
+            "rc.1",
+            "rc.2",
+            "rc.10",
+            "rc.10.1",
+            "rc.10.a",
+            "rc-1",
+            "rc-a",
+            "rc0",
+            "0",
+            "1",
+            "2",
+            "10",
+            "99",
+            "100",
+            "0a",
+            "1a",
+            "a-b",
+            "a.b",
+            "a",
+            "A",
+            "Z.1",
+            "z",
+            "x-y-z.--",
+            "9999999999999999999999",
+            "10000000000000000000000",
+        ];
+        let mut by_semver: Vec<&str> = pres.to_vec();
+        by_semver.sort_by_key(|pre| semver::Prerelease::new(pre).unwrap());
+        let mut by_text: Vec<&str> = pres.to_vec();
+        by_text.sort_by_key(|pre| pre_release_order(pre));
+        assert_eq!(by_text, by_semver);
+        assert_eq!(pre_release_order("rc.10"), "!1rc!0000210");
+        assert!(pre_release_order("x").starts_with(PRE_RELEASE_ORDER));
+    }
 
     #[test]
     fn column_names_are_snake_case_paths() {

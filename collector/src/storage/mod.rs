@@ -635,6 +635,10 @@ where
         .collect()
 }
 
+/// The row of the counters table present once every stored pre-release is in its sortable
+/// form ([`layout::pre_release_order`]).
+const PRE_RELEASE_MARK: &str = "pre_release_order";
+
 /// Creates the tables, indices and views of `tables` if missing; adds the leaf columns a
 /// newer model declares; refuses a column whose type differs from the declaration's.
 async fn migrate(pool: &Pool, tables: &[Table], dialect: Dialect) -> Result<(), StoreError> {
@@ -669,7 +673,46 @@ async fn migrate(pool: &Pool, tables: &[Table], dialect: Dialect) -> Result<(), 
                         .flatten(),
                 );
             }
-            for statement in statements.into_iter().chain(backfills) {
+            for statement in statements {
+                sqlx::raw_sql(sqlx::AssertSqlSafe(statement))
+                    .execute(&mut *$tx)
+                    .await?;
+            }
+            // Pre-releases stored by a collector before their sortable form: rewritten once.
+            let marked: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                "SELECT COUNT(*) FROM {COUNTERS} WHERE name = '{PRE_RELEASE_MARK}'"
+            )))
+            .fetch_one(&mut *$tx)
+            .await?;
+            if marked == 0 {
+                for table in tables {
+                    let weeks = table.installation.is_some().then(|| table.weeks_table());
+                    for name in std::iter::once(table.name.clone()).chain(weeks) {
+                        let name = quoted(&name);
+                        let old: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                            "SELECT DISTINCT version_pre FROM {name} WHERE version_pre IS NOT NULL AND version_pre NOT LIKE '{}%'",
+                            layout::PRE_RELEASE_ORDER
+                        )))
+                        .fetch_all(&mut *$tx)
+                        .await?;
+                        for pre in old {
+                            sqlx::query(sqlx::AssertSqlSafe(format!(
+                                "UPDATE {name} SET version_pre = $1 WHERE version_pre = $2"
+                            )))
+                            .bind(layout::pre_release_order(&pre))
+                            .bind(pre)
+                            .execute(&mut *$tx)
+                            .await?;
+                        }
+                    }
+                }
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "INSERT INTO {COUNTERS} (name, value) VALUES ('{PRE_RELEASE_MARK}', 1)"
+                )))
+                .execute(&mut *$tx)
+                .await?;
+            }
+            for statement in backfills {
                 sqlx::raw_sql(sqlx::AssertSqlSafe(statement))
                     .execute(&mut *$tx)
                     .await?;

@@ -13,7 +13,9 @@ use tokio::sync::{Mutex, mpsc, oneshot};
 
 use sqlx::pool::PoolConnection;
 
-use super::layout::{COUNTERS, Dialect, Kind, REJECTED, REJECTED_RULES, Table, quoted};
+use super::layout::{
+    COUNTERS, Dialect, Kind, REJECTED, REJECTED_RULES, Table, pre_release_order, quoted,
+};
 use super::{Pool, Rejection, StoreError, Submission, on_pool, timestamp};
 
 /// Whether a submission was new or a resend of a stored document id.
@@ -294,7 +296,7 @@ fn row(table: &Table, submission: &Submission, sqlite: bool) -> Result<Vec<Bind>
     out.push(part(version.minor())?);
     out.push(part(version.patch())?);
     out.push(Bind::OptionalText(
-        (!pre.is_empty()).then(|| pre.to_owned()),
+        (!pre.is_empty()).then(|| pre_release_order(pre)),
     ));
     out.push(Bind::Text(timestamp(submission.received_at)));
     out.push(Bind::Text(submission.body.clone()));
@@ -522,10 +524,11 @@ async fn write(
     let sqlite = matches!(connection, Held::Sqlite(_));
     // The inserts: (table, job indices), each with distinct document ids.
     let mut inserts: Vec<(usize, Vec<usize>)> = Vec::new();
-    // Rows go in in one order, whoever writes them (by table, installation, time and
-    // document): concurrent PostgreSQL writers then lock the rows that the weeks trigger
-    // updates in the same order, and never deadlock on them.
-    let mut accepted: Vec<(usize, &str, usize, &Submission)> = Vec::new();
+    // Rows go in in one order, whoever writes them (by table, calendar week, installation,
+    // time and document), the order in which the weeks trigger locks the rows it updates:
+    // concurrent PostgreSQL writers then take those locks in the same order, also across
+    // the statements of a batch that spans a Monday, and never deadlock on them.
+    let mut accepted: Vec<(usize, u64, &str, usize, &Submission)> = Vec::new();
     for (index, job) in jobs.iter().enumerate() {
         let Job::Accept(submission, _) = job else {
             continue;
@@ -539,17 +542,19 @@ async fn write(
         let installation = tables[table]
             .installation_id(&submission.value)
             .unwrap_or("");
-        accepted.push((table, installation, index, submission));
+        let week = calendar_week(submission.received_at);
+        accepted.push((table, week, installation, index, submission));
     }
     accepted.sort_by(|a, b| {
-        (a.0, a.1, a.3.received_at, a.3.document_id).cmp(&(
+        (a.0, a.1, a.2, a.4.received_at, a.4.document_id).cmp(&(
             b.0,
             b.1,
-            b.3.received_at,
-            b.3.document_id,
+            b.2,
+            b.4.received_at,
+            b.4.document_id,
         ))
     });
-    for (table, _, index, submission) in accepted {
+    for (table, _, _, index, submission) in accepted {
         let fits = inserts.iter_mut().find(|(t, rows)| {
             *t == table
                 && rows.len() < ROWS_PER_STATEMENT
@@ -658,6 +663,18 @@ async fn write(
     Ok(outcomes)
 }
 
+/// The calendar week (Monday to Sunday, UTC) of `time`, numbered from the epoch's week:
+/// the order of the weeks table's keys.
+fn calendar_week(time: SystemTime) -> u64 {
+    let days = time
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs()
+        / 86_400;
+    // 1970-01-01 was a Thursday: day 4 is the first Monday.
+    (days + 3) / 7
+}
+
 /// The version as stored: build metadata dropped, a pre-release kept.
 pub(crate) fn normalized(version: &metrics_core::Version) -> String {
     let mut semver = version.as_semver().clone();
@@ -731,4 +748,22 @@ async fn probe(connection: &mut Held) -> Result<(), StoreError> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn calendar_weeks_run_from_monday_to_sunday_in_utc() {
+        let week = |text: &str| calendar_week(humantime::parse_rfc3339(text).unwrap());
+        // 2026-11-30 is a Monday.
+        assert_eq!(
+            week("2026-11-29T23:59:59.999Z") + 1,
+            week("2026-11-30T00:00:00Z")
+        );
+        assert_eq!(week("2026-11-30T00:00:00Z"), week("2026-12-06T23:59:59Z"));
+        assert_eq!(week("1970-01-04T12:00:00Z"), 0);
+        assert_eq!(week("1970-01-05T00:00:00Z"), 1);
+    }
 }

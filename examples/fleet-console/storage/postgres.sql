@@ -55,8 +55,7 @@ BEGIN
 END
 $$;
 
-DROP TRIGGER IF EXISTS "heartbeat_weeks_insert" ON "heartbeat";
-CREATE TRIGGER "heartbeat_weeks_insert" AFTER INSERT ON "heartbeat" REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT EXECUTE FUNCTION "heartbeat_weeks_insert"();
+CREATE OR REPLACE TRIGGER "heartbeat_weeks_insert" AFTER INSERT ON "heartbeat" REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT EXECUTE FUNCTION "heartbeat_weeks_insert"();
 
 CREATE TABLE IF NOT EXISTS collector_rejected (
     id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,

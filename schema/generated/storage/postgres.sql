@@ -82,8 +82,7 @@ BEGIN
 END
 $$;
 
-DROP TRIGGER IF EXISTS "update_check_weeks_insert" ON "update_check";
-CREATE TRIGGER "update_check_weeks_insert" AFTER INSERT ON "update_check" REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT EXECUTE FUNCTION "update_check_weeks_insert"();
+CREATE OR REPLACE TRIGGER "update_check_weeks_insert" AFTER INSERT ON "update_check" REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT EXECUTE FUNCTION "update_check_weeks_insert"();
 
 CREATE TABLE IF NOT EXISTS "usage_statistics" (
     "document_id" UUID PRIMARY KEY,
