@@ -886,3 +886,40 @@ fn fields_that_share_a_key_share_a_column_sqlite() {
 fn fields_that_share_a_key_share_a_column_postgres() {
     fields_that_share_a_key_share_a_column(Db::postgres(&runtime()));
 }
+
+/// A collector starting while a session reads one of the views (a long query in psql or
+/// Grafana): the start's migration would lock the tables against every other collector's
+/// writes while it waits, so it gives up after a few seconds with an error that says so.
+#[test]
+fn a_start_behind_a_long_query_gives_up_and_says_why_postgres() {
+    let rt = runtime();
+    let db = Db::postgres(&rt);
+    rt.block_on(open(&db, &rt).close());
+    rt.block_on(async {
+        let mut reader = <sqlx::PgConnection as sqlx::Connection>::connect(&db.url())
+            .await
+            .unwrap();
+        sqlx::raw_sql("BEGIN; SELECT COUNT(*) FROM update_check_weekly")
+            .execute(&mut reader)
+            .await
+            .unwrap();
+        let (url, models) = (db.url(), schema::models());
+        let start = Store::connect(&url, &models);
+        let refused = tokio::time::timeout(Duration::from_secs(30), start)
+            .await
+            .expect("the start gives up within seconds, not waiting for the query to end")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            refused.contains("another session has held a lock") && refused.contains("start again"),
+            "{refused}"
+        );
+        sqlx::raw_sql("COMMIT").execute(&mut reader).await.unwrap();
+        // Once it ends, the collector starts.
+        Store::connect(&db.url(), &schema::models())
+            .await
+            .unwrap()
+            .close()
+            .await;
+    });
+}

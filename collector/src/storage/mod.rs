@@ -41,6 +41,13 @@ impl std::error::Error for StoreError {}
 
 impl From<sqlx::Error> for StoreError {
     fn from(e: sqlx::Error) -> Self {
+        // PostgreSQL's lock_not_available: only the start's migration waits for locks with
+        // a timeout (`MIGRATION_LOCK_TIMEOUT`).
+        if e.as_database_error().and_then(|d| d.code()).as_deref() == Some("55P03") {
+            return StoreError::new(format!(
+                "the storage could not be brought up to date: another session has held a lock on one of its tables or views for over {MIGRATION_LOCK_TIMEOUT} (a long query?), and waiting longer would hold back every other collector's writes; nothing was changed: start again once it ends ({e})"
+            ));
+        }
         StoreError::new(e)
     }
 }
@@ -635,6 +642,9 @@ where
         .collect()
 }
 
+/// How long the start's migration waits for a lock on PostgreSQL before giving up.
+const MIGRATION_LOCK_TIMEOUT: &str = "5s";
+
 /// The row of the counters table present once every stored pre-release is in its sortable
 /// form ([`layout::pre_release_order`]).
 const PRE_RELEASE_MARK: &str = "pre_release_order";
@@ -733,6 +743,14 @@ async fn migrate(pool: &Pool, tables: &[Table], dialect: Dialect) -> Result<(), 
             sqlx::query("SELECT pg_advisory_xact_lock(7361)")
                 .execute(&mut *tx)
                 .await?;
+            // The DDL below locks the tables against writes until it commits: waiting long
+            // for a lock (a report or a view's reader holding one) would stall every other
+            // collector's writes too, so the start gives up instead.
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SET LOCAL lock_timeout = '{MIGRATION_LOCK_TIMEOUT}'"
+            )))
+            .execute(&mut *tx)
+            .await?;
             migrate_in!(tx, |table: &Table| sqlx::query_as(
                 "SELECT column_name::text, data_type::text FROM information_schema.columns \
                  WHERE table_schema = current_schema() AND table_name = $1",
