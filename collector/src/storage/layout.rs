@@ -645,7 +645,7 @@ fn views(tables: &[Table], dialect: Dialect) -> Vec<String> {
             format!(
                 "-- Installations active in the last 7 days per version, each counted once, at the\n\
                  -- newest version it reported.\n\
-                 SELECT version, version_major, version_minor, version_patch, version_pre, COUNT(*) AS installations\n\
+                 SELECT version, version_major, version_minor, version_patch, COUNT(*) AS installations\n\
                  FROM (\n    SELECT installation_id, version, version_major, version_minor, version_patch, version_pre,\n        ROW_NUMBER() OVER (PARTITION BY installation_id ORDER BY {newest}) AS newest\n    FROM {t} WHERE {since}\n) AS installations WHERE newest = 1\n\
                  GROUP BY version, version_major, version_minor, version_patch, version_pre"
             ),

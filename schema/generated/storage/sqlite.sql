@@ -168,7 +168,7 @@ DROP VIEW IF EXISTS "update_check_versions_7d";
 CREATE VIEW "update_check_versions_7d" AS
 -- Installations active in the last 7 days per version, each counted once, at the
 -- newest version it reported.
-SELECT version, version_major, version_minor, version_patch, version_pre, COUNT(*) AS installations
+SELECT version, version_major, version_minor, version_patch, COUNT(*) AS installations
 FROM (
     SELECT installation_id, version, version_major, version_minor, version_patch, version_pre,
         ROW_NUMBER() OVER (PARTITION BY installation_id ORDER BY version_major DESC, version_minor DESC, version_patch DESC, (version_pre IS NULL) DESC, version_pre DESC, received_at DESC) AS newest
