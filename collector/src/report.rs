@@ -1010,20 +1010,28 @@ impl Measure {
                 }
                 let mut value = n as f64 / 1024.0;
                 let mut unit = 0;
-                while value >= 1024.0 && unit < UNITS.len() - 1 {
+                // The unit of the figure as shown: 1,048,575 bytes are 1.0 MiB, not 1024 KiB.
+                while value >= 1023.5 && unit < UNITS.len() - 1 {
                     value /= 1024.0;
                     unit += 1;
                 }
                 format!("{} {}", tenths(value), UNITS[unit])
             }
             Measure::Milliseconds => {
+                if n < 1_000 {
+                    return format!("{n} ms");
+                }
+                // Each unit while its figure, as shown, stays below the next one's.
                 let ms = n as f64;
-                match n {
-                    0..1_000 => format!("{n} ms"),
-                    1_000..60_000 => format!("{} s", tenths(ms / 1e3)),
-                    60_000..3_600_000 => format!("{} min", tenths(ms / 6e4)),
-                    3_600_000..172_800_000 => format!("{} h", tenths(ms / 3.6e6)),
-                    _ => format!("{} d", tenths(ms / 8.64e7)),
+                let (seconds, minutes, hours) = (ms / 1e3, ms / 6e4, ms / 3.6e6);
+                if seconds < 59.5 {
+                    format!("{} s", tenths(seconds))
+                } else if minutes < 59.5 {
+                    format!("{} min", tenths(minutes))
+                } else if hours < 47.5 {
+                    format!("{} h", tenths(hours))
+                } else {
+                    format!("{} d", tenths(ms / 8.64e7))
                 }
             }
         }
@@ -1370,13 +1378,18 @@ mod tests {
         assert_eq!(bytes(0), "0 B");
         assert_eq!(bytes(1023), "1023 B");
         assert_eq!(bytes(1024), "1.0 KiB");
+        assert_eq!(bytes(1_048_575), "1.0 MiB");
         assert_eq!(bytes(255 << 20), "255 MiB");
         assert_eq!(bytes(6_871_947_674), "6.4 GiB");
         assert_eq!(bytes(u128::from(u64::MAX)), "16 EiB");
         let ms = |n| Measure::Milliseconds.compact(n);
         assert_eq!(ms(850), "850 ms");
         assert_eq!(ms(1_500), "1.5 s");
-        assert_eq!(ms(59_999), "60 s");
+        assert_eq!(ms(59_400), "59 s");
+        assert_eq!(ms(59_999), "1.0 min");
+        assert_eq!(ms(3_599_999), "1.0 h");
+        assert_eq!(ms(172_799_999), "2.0 d");
+        assert_eq!(ms(u128::from(u64::MAX)), "213503982335 d");
         assert_eq!(ms(60_000), "1.0 min");
         assert_eq!(ms(540_000), "9.0 min");
         assert_eq!(ms(2_100_000), "35 min");

@@ -297,7 +297,7 @@ fn the_weekly_trend_counts_each_installation_once_a_week(db: Db) {
         "INSERT INTO update_check (document_id, installation_id, version_sent, version, version_major, version_minor, version_patch, version_pre, received_at, body) VALUES \
          ('00000000-0000-4000-8000-000000000a01', '00000000-0000-4000-8000-000000000009', '3.16.1', '3.16.1', 3, 16, 1, NULL, '2026-11-24T10:00:00.000Z', '{}'), \
          ('00000000-0000-4000-8000-000000000a02', '00000000-0000-4000-8000-000000000009', '2018.3.0', '2018.3.0', 2018, 3, 0, NULL, '2026-11-24T11:00:00.000Z', '{}'), \
-         ('00000000-0000-4000-8000-000000000a03', '00000000-0000-4000-8000-000000000009', '2018.3.0-rc.1', '2018.3.0-rc.1', 2018, 3, 0, '!1rc!000011', '2026-11-24T12:00:00.000Z', '{}')",
+         ('00000000-0000-4000-8000-000000000a03', '00000000-0000-4000-8000-000000000009', '2018.3.0-rc.1', '2018.3.0-rc.1', 2018, 3, 0, '!1rc!0111', '2026-11-24T12:00:00.000Z', '{}')",
     );
     let kept = "SELECT CAST(week AS TEXT), version, CAST(installation_id AS TEXT) FROM update_check_weeks WHERE version_major = 2018 AND version_minor = 3 ORDER BY 3";
     let kept: Vec<(String, String)> = rows(&rt, &db.url(), kept)
@@ -368,18 +368,19 @@ fn pre_releases_compare_as_semver_does(db: Db) {
     assert_eq!(rows(&rt, &db.url(), weekly), by_week);
     rt.block_on(store.close());
 
-    // A database of a collector that stored pre-releases as written: rewritten at start,
-    // once, and then read as above.
+    // A database of a collector that stored pre-releases as written, and so took rc.2 for
+    // the newer (its text is greater): rewritten at start, once, the week chosen again, and
+    // then read as above.
     execute(
         &rt,
         &db.url(),
-        "UPDATE update_check SET version_pre = substr(version, 10) WHERE version_pre IS NOT NULL;          UPDATE update_check_weeks SET version_pre = substr(version, 10) WHERE version_pre IS NOT NULL;          DELETE FROM collector_counters WHERE name = 'pre_release_order'",
+        "UPDATE update_check SET version_pre = substr(version, 10) WHERE version_pre IS NOT NULL;          UPDATE update_check_weeks SET version_pre = substr(version, 10) WHERE version_pre IS NOT NULL; UPDATE update_check_weeks SET version = '2018.3.0-rc.2', version_pre = 'rc.2' WHERE version = '2018.3.0-rc.10';          DELETE FROM collector_counters WHERE name = 'pre_release_order'",
     );
     let stored =
         "SELECT version, version_pre, '' FROM update_check WHERE version = '2018.3.0-rc.10'";
     assert_eq!(rows(&rt, &db.url(), stored)[0].1, "rc.10");
     let store = open(&db, &rt);
-    assert_eq!(rows(&rt, &db.url(), stored)[0].1, "!1rc!0000210");
+    assert_eq!(rows(&rt, &db.url(), stored)[0].1, "!1rc!01210");
     let again = rt.block_on(store.report(&options())).unwrap();
     assert_eq!(versions(&again), expected);
     assert_eq!(rows(&rt, &db.url(), weekly), by_week);

@@ -585,18 +585,20 @@ pub const PRE_RELEASE_ORDER: char = '!';
 
 /// The pre-release of a version (`rc.10`) as stored in `version_pre`: a text whose byte
 /// order is semver's precedence, so that both databases compare versions by plain text
-/// comparison. Each identifier, after a `!`: a numeric one as `0`, its length in four
-/// digits and its digits (`00002` + `10`: numbers compare by value), an alphanumeric one as
-/// `1` and its text (after every numeric one, by ASCII order); a version with more
-/// identifiers is newer than one it starts with. `rc.10` is `!1rc!0000210`, newer than
-/// `rc.2`, `!1rc!000012`.
+/// comparison. Each identifier, after a `!`: a numeric one as `0`, the number of digits of
+/// its length, its length and its digits (`0` `1` `2` `10`: numbers compare by value, however
+/// long), an alphanumeric one as `1` and its text (after every numeric one, by ASCII order);
+/// a version with more identifiers is newer than one it starts with. `rc.10` is
+/// `!1rc!01210`, newer than `rc.2`, `!1rc!0112`.
 pub fn pre_release_order(pre: &str) -> String {
     let mut out = String::with_capacity(pre.len() + 8);
     for identifier in pre.split('.') {
         out.push(PRE_RELEASE_ORDER);
         if !identifier.is_empty() && identifier.bytes().all(|b| b.is_ascii_digit()) {
+            let length = identifier.len().to_string();
             out.push('0');
-            out.push_str(&format!("{:04}", identifier.len().min(9999)));
+            out.push_str(&length.len().to_string());
+            out.push_str(&length);
         } else {
             out.push('1');
         }
@@ -717,12 +719,22 @@ mod tests {
             "9999999999999999999999",
             "10000000000000000000000",
         ];
-        let mut by_semver: Vec<&str> = pres.to_vec();
+        // Numbers of ten thousand digits and more.
+        let long: Vec<String> = [(9_999, '9'), (10_000, '2'), (10_001, '1')]
+            .iter()
+            .map(|&(n, digit)| std::iter::repeat_n(digit, n).collect())
+            .collect();
+        let pres: Vec<&str> = pres
+            .iter()
+            .copied()
+            .chain(long.iter().map(String::as_str))
+            .collect();
+        let mut by_semver: Vec<&str> = pres.clone();
         by_semver.sort_by_key(|pre| semver::Prerelease::new(pre).unwrap());
-        let mut by_text: Vec<&str> = pres.to_vec();
+        let mut by_text: Vec<&str> = pres.clone();
         by_text.sort_by_key(|pre| pre_release_order(pre));
         assert_eq!(by_text, by_semver);
-        assert_eq!(pre_release_order("rc.10"), "!1rc!0000210");
+        assert_eq!(pre_release_order("rc.10"), "!1rc!01210");
         assert!(pre_release_order("x").starts_with(PRE_RELEASE_ORDER));
     }
 

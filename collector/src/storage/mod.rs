@@ -23,17 +23,24 @@ pub use self::writer::Outcome;
 
 /// Why the store could not do what was asked: the database's error, in words.
 #[derive(Clone, Debug)]
-pub struct StoreError(Arc<str>);
+pub struct StoreError {
+    message: Arc<str>,
+    /// PostgreSQL's lock_not_available (a lock waited for past `lock_timeout`).
+    lock_timed_out: bool,
+}
 
 impl StoreError {
     pub(crate) fn new(message: impl std::fmt::Display) -> Self {
-        StoreError(message.to_string().into())
+        StoreError {
+            message: message.to_string().into(),
+            lock_timed_out: false,
+        }
     }
 }
 
 impl std::fmt::Display for StoreError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(&self.message)
     }
 }
 
@@ -41,14 +48,11 @@ impl std::error::Error for StoreError {}
 
 impl From<sqlx::Error> for StoreError {
     fn from(e: sqlx::Error) -> Self {
-        // PostgreSQL's lock_not_available: only the start's migration waits for locks with
-        // a timeout (`MIGRATION_LOCK_TIMEOUT`).
-        if e.as_database_error().and_then(|d| d.code()).as_deref() == Some("55P03") {
-            return StoreError::new(format!(
-                "the storage could not be brought up to date: another session has held a lock on one of its tables or views for over {MIGRATION_LOCK_TIMEOUT} (a long query?), and waiting longer would hold back every other collector's writes; nothing was changed: start again once it ends ({e})"
-            ));
+        let code = e.as_database_error().and_then(|d| d.code());
+        StoreError {
+            lock_timed_out: code.as_deref() == Some("55P03"),
+            ..StoreError::new(e)
         }
-        StoreError::new(e)
     }
 }
 
@@ -290,7 +294,15 @@ impl Store {
         };
         let writer = match open {
             Open::Serve => {
-                migrate(&write, &tables, dialect).await?;
+                migrate(&write, &tables, dialect).await.map_err(|e| {
+                    if e.lock_timed_out {
+                        StoreError::new(format!(
+                            "the storage could not be brought up to date: another session has held a lock on one of its tables or views for over {MIGRATION_LOCK_TIMEOUT} (a long query?), and waiting longer would hold back every other collector's writes; nothing was changed: start again once it ends ({e})"
+                        ))
+                    } else {
+                        e
+                    }
+                })?;
                 let writers = match dialect {
                     Dialect::Sqlite => 1,
                     Dialect::Postgres => POSTGRES_WRITERS,
@@ -690,31 +702,49 @@ async fn migrate(pool: &Pool, tables: &[Table], dialect: Dialect) -> Result<(), 
                     .execute(&mut *$tx)
                     .await?;
             }
-            // Pre-releases stored by a collector before their sortable form: rewritten once.
+            // Pre-releases stored by a collector before their sortable form: rewritten once,
+            // in one statement per table (per 500 of them), and the weekly rows chosen among
+            // them by their text chosen again from the rows.
             let marked: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
                 "SELECT COUNT(*) FROM {COUNTERS} WHERE name = '{PRE_RELEASE_MARK}'"
             )))
             .fetch_one(&mut *$tx)
             .await?;
             if marked == 0 {
+                let raw = format!(
+                    "version_pre IS NOT NULL AND version_pre NOT LIKE '{}%'",
+                    layout::PRE_RELEASE_ORDER
+                );
                 for table in tables {
-                    let weeks = table.installation.is_some().then(|| table.weeks_table());
-                    for name in std::iter::once(table.name.clone()).chain(weeks) {
-                        let name = quoted(&name);
-                        let old: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-                            "SELECT DISTINCT version_pre FROM {name} WHERE version_pre IS NOT NULL AND version_pre NOT LIKE '{}%'",
-                            layout::PRE_RELEASE_ORDER
+                    let name = quoted(&table.name);
+                    let old: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                        "SELECT DISTINCT version_pre FROM {name} WHERE {raw}"
+                    )))
+                    .fetch_all(&mut *$tx)
+                    .await?;
+                    for chunk in old.chunks(500) {
+                        let cases: String = (0..chunk.len())
+                            .map(|i| format!(" WHEN ${} THEN ${}", 2 * i + 1, 2 * i + 2))
+                            .collect();
+                        let sql = format!(
+                            "UPDATE {name} SET version_pre = CASE version_pre{cases} ELSE version_pre END WHERE {raw}"
+                        );
+                        let mut update = sqlx::query(sqlx::AssertSqlSafe(sql));
+                        for pre in chunk {
+                            update = update.bind(pre.clone()).bind(layout::pre_release_order(pre));
+                        }
+                        update.execute(&mut *$tx).await?;
+                    }
+                    if let Some(backfill) = layout::backfill_weeks(table, dialect) {
+                        let deleted = sqlx::query(sqlx::AssertSqlSafe(format!(
+                            "DELETE FROM {} WHERE {raw}",
+                            quoted(&table.weeks_table())
                         )))
-                        .fetch_all(&mut *$tx)
-                        .await?;
-                        for pre in old {
-                            sqlx::query(sqlx::AssertSqlSafe(format!(
-                                "UPDATE {name} SET version_pre = $1 WHERE version_pre = $2"
-                            )))
-                            .bind(layout::pre_release_order(&pre))
-                            .bind(pre)
-                            .execute(&mut *$tx)
-                            .await?;
+                        .execute(&mut *$tx)
+                        .await?
+                        .rows_affected();
+                        if deleted > 0 && !backfills.contains(&backfill) {
+                            backfills.push(backfill);
                         }
                     }
                 }
