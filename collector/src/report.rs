@@ -146,6 +146,9 @@ pub struct WeekRow {
     /// How many release lines were left out as small groups.
     #[serde(skip_serializing_if = "is_zero")]
     pub hidden_lines: usize,
+    /// The week had not ended when the window did: its figures are the week so far.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub partial: bool,
 }
 
 fn is_zero(n: &usize) -> bool {
@@ -456,13 +459,15 @@ impl Store {
     /// Active installations per calendar week and release line, for the trend's weeks.
     async fn weekly(&self, table: &Table, options: &Options) -> Result<Vec<WeekRow>, StoreError> {
         let dialect = self.dialect;
-        // The Monday of the window's last week, and `trend_weeks` weeks back from it.
+        // The Monday of the trend's last week, and `trend_weeks` weeks back from it. The
+        // last week is the one a day before the window's end falls in: a week that began
+        // hours ago, before most installations have checked in, is not drawn as a fall.
         let until = options.window.until;
-        let days = until
+        let until_secs = until
             .duration_since(SystemTime::UNIX_EPOCH)
             .unwrap_or_default()
-            .as_secs()
-            / 86_400;
+            .as_secs();
+        let days = until_secs.saturating_sub(86_400) / 86_400;
         // 1970-01-01 was a Thursday: day 4 is a Monday.
         let monday = days.saturating_sub((days + 3) % 7);
         let first = monday.saturating_sub(7 * u64::from(options.trend_weeks.max(1) - 1));
@@ -512,6 +517,7 @@ impl Store {
         for (week, major, minor, count) in rows {
             if weeks.last().is_none_or(|w| w.week != week) {
                 weeks.push(WeekRow {
+                    partial: week == date(monday) && until_secs < (monday + 7) * 86_400,
                     week,
                     installations: Some(0),
                     release_lines: BTreeMap::new(),
@@ -1140,7 +1146,7 @@ pub fn render_text(report: &Report) -> String {
             let shown: Vec<&String> = top.iter().take(5).map(|(l, _)| *l).collect();
             let _ = write!(
                 out,
-                "\nWeekly (active {who} per release line)\n  {:<10} {:>8}",
+                "\nWeekly (active {who} per release line)\n  {:<11}{:>8}",
                 "week of", "total"
             );
             for line in &shown {
@@ -1149,7 +1155,8 @@ pub fn render_text(report: &Report) -> String {
             let _ = writeln!(out, " {:>9}", "other");
             for week in &payload.weekly {
                 let total = week.installations.unwrap_or(0);
-                let _ = write!(out, "  {:<10} {:>8}", week.week, total);
+                let label = format!("{}{}", week.week, if week.partial { "*" } else { "" });
+                let _ = write!(out, "  {label:<11}{total:>8}");
                 let mut other = total;
                 for line in &shown {
                     let n = week.release_lines.get(*line).copied().unwrap_or(0);
@@ -1157,6 +1164,12 @@ pub fn render_text(report: &Report) -> String {
                     let _ = write!(out, " {n:>9}");
                 }
                 let _ = writeln!(out, " {other:>9}");
+            }
+            if payload.weekly.iter().any(|w| w.partial) {
+                let _ = writeln!(
+                    out,
+                    "  * the week so far (it had not ended by the window's end)"
+                );
             }
         }
 

@@ -255,6 +255,26 @@ fn the_weekly_trend_counts_each_installation_once_a_week(db: Db) {
         ("2026-11-23", vec![("2018.3", 2)]),
     ];
     assert_eq!(weekly, expected);
+    // The window ends on a Friday: its week is the week so far.
+    let partial: Vec<bool> = report.payloads[0]
+        .weekly
+        .iter()
+        .map(|w| w.partial)
+        .collect();
+    assert_eq!(partial, [false, true]);
+    // A window that ends two hours into a week (before most installations have checked
+    // in): the trend ends with the week before, whole, never with a fall to nearly zero.
+    let monday_morning = Options {
+        window: Window::days_before(humantime::parse_rfc3339("2026-11-30T02:00:00Z").unwrap(), 7),
+        ..options()
+    };
+    let early = rt.block_on(store.report(&monday_morning)).unwrap();
+    let weeks: Vec<(&str, bool)> = early.payloads[0]
+        .weekly
+        .iter()
+        .map(|w| (w.week.as_str(), w.partial))
+        .collect();
+    assert_eq!(weeks, [("2026-11-16", false), ("2026-11-23", false)]);
     let view = "SELECT CAST(week AS TEXT), version, CAST(installations AS TEXT) FROM update_check_weekly ORDER BY 1, 2";
     let by_version = [
         ("2026-11-16", "2018.2.2", "2"),

@@ -88,6 +88,8 @@ pub fn weekly(weeks: &[WeekRow]) -> String {
         let last = weeks.len().saturating_sub(1).max(1);
         let chart = ChartBuilder::on(&root)
             .margin(10)
+            // Room for half the last week's label, centred on the right edge.
+            .margin_right(44)
             .x_label_area_size(28)
             .y_label_area_size(56)
             // Head room above the stack for the legend.
@@ -95,7 +97,10 @@ pub fn weekly(weeks: &[WeekRow]) -> String {
         let Ok(mut chart) = chart else {
             return String::new();
         };
-        let labels: Vec<String> = weeks.iter().map(|w| w.week.clone()).collect();
+        let labels: Vec<String> = weeks
+            .iter()
+            .map(|w| format!("{}{}", w.week, if w.partial { "*" } else { "" }))
+            .collect();
         let _ = chart
             .configure_mesh()
             .x_labels(weeks.len().min(9))

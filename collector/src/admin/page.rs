@@ -115,6 +115,9 @@ fn payload_section(report: &PayloadReport, k: u64, weeks: u32) -> Markup {
                 h3 { "Active " (who) " by release line, week by week" }
                 figure.chart data-chart="weekly" data-weeks=(report.weekly.len()) {
                     (svg(charts::weekly(&report.weekly)))
+                    @if report.weekly.iter().any(|w| w.partial) {
+                        figcaption.muted { "* the week so far: it had not ended when the window did" }
+                    }
                 }
                 h3 { "Versions" }
                 p.muted { "Each installation at the newest version it reported in the window." }
