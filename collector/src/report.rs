@@ -146,7 +146,8 @@ pub struct WeekRow {
     /// How many release lines were left out as small groups.
     #[serde(skip_serializing_if = "is_zero")]
     pub hidden_lines: usize,
-    /// The week had not ended when the window did: its figures are the week so far.
+    /// The week had not ended when the window did: it is counted whole, as far as submissions
+    /// have arrived (for a window that ends now, the week so far).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub partial: bool,
 }
@@ -1168,7 +1169,7 @@ pub fn render_text(report: &Report) -> String {
             if payload.weekly.iter().any(|w| w.partial) {
                 let _ = writeln!(
                     out,
-                    "  * the week so far (it had not ended by the window's end)"
+                    "  * the week had not ended at the window's end: counted whole, as far as submissions have arrived"
                 );
             }
         }

@@ -116,7 +116,7 @@ fn payload_section(report: &PayloadReport, k: u64, weeks: u32) -> Markup {
                 figure.chart data-chart="weekly" data-weeks=(report.weekly.len()) {
                     (svg(charts::weekly(&report.weekly)))
                     @if report.weekly.iter().any(|w| w.partial) {
-                        figcaption.muted { "* the week so far: it had not ended when the window did" }
+                        figcaption.muted { "* the week had not ended when the window did: counted whole, as far as submissions have arrived" }
                     }
                 }
                 h3 { "Versions" }
