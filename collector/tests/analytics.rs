@@ -9,8 +9,8 @@ use std::time::{Duration, SystemTime};
 
 use collector::report::{Options, Stats, Window};
 use collector::{Store, Stored, Submission};
-use common::{Db, Server, post, runtime};
-use metrics_core::{InstallationId, Limits, Metrics, Model, Version};
+use common::{Db, Server, post, runtime, submission};
+use metrics_core::{InstallationId, Metrics, Model, Version};
 use schema::{UpdateCheck, sample_statistics};
 use serde_json::Value;
 use tokio::runtime::Runtime;
@@ -55,19 +55,7 @@ fn check(
         installation_id: installation,
         usage_statistics: Some(statistics),
     };
-    let body = serde_json::to_string(&payload.at(&version)).unwrap();
-    let value = Model::of::<UpdateCheck>()
-        .decode(&version, body.as_bytes(), &Limits::default())
-        .unwrap();
-    Submission {
-        document_id: Uuid::new_v4(),
-        payload: "update-check".to_owned(),
-        version_sent: version.to_string(),
-        version,
-        received_at: at,
-        body,
-        value,
-    }
+    submission(&payload, &version, at)
 }
 
 fn open(db: &Db, rt: &Runtime) -> Store {
@@ -721,19 +709,7 @@ mod newer {
 }
 
 fn heartbeat<T: Metrics>(value: &T, version: &Version) -> Submission {
-    let body = serde_json::to_string(&value.at(version)).unwrap();
-    let decoded = Model::of::<T>()
-        .decode(version, body.as_bytes(), &Limits::default())
-        .unwrap();
-    Submission {
-        document_id: Uuid::new_v4(),
-        payload: "heartbeat".to_owned(),
-        version_sent: version.to_string(),
-        version: version.clone(),
-        received_at: SystemTime::now(),
-        body,
-        value: decoded,
-    }
+    submission(value, version, SystemTime::now())
 }
 
 fn an_older_database_gains_the_new_columns(db: Db) {

@@ -13,9 +13,8 @@ use std::time::{Duration, SystemTime};
 use collector::admin::AdminConfig;
 use collector::{Store, Submission};
 use common::{Db, runtime};
-use metrics_core::{Limits, Metrics, Model, Version};
+use metrics_core::Version;
 use serde_json::Value;
-use uuid::Uuid;
 
 const CHROMIUM: &str = "chromium";
 
@@ -56,19 +55,7 @@ fn lone_installation(at: SystemTime) -> Submission {
     let version = Version::parse("3.3.0").unwrap();
     let mut check = schema::sample_update_check(version.clone());
     check.installation_id = "11111111-2222-4333-8444-555555555555".parse().unwrap();
-    let body = serde_json::to_string(&check.at(&version)).unwrap();
-    let value = Model::of::<schema::UpdateCheck>()
-        .decode(&version, body.as_bytes(), &Limits::default())
-        .unwrap();
-    Submission {
-        document_id: Uuid::new_v4(),
-        payload: "update-check".to_owned(),
-        version_sent: version.to_string(),
-        version,
-        received_at: at,
-        body,
-        value,
-    }
+    common::submission(&check, &version, at)
 }
 
 /// The rows of the version table: version, and the number shown (`None`: hidden).

@@ -4,9 +4,10 @@
 
 use std::io::{Read as _, Write as _};
 use std::net::{SocketAddr, TcpStream};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
-use collector::{Collector, Limits, Store};
+use collector::{Collector, Limits, Store, Submission};
+use metrics_core::{Metrics, Model, Version};
 use tokio::runtime::Runtime;
 
 /// The PostgreSQL server of `.ci/services.d/postgres.sh`, or `METRICS_TEST_POSTGRES_URL`.
@@ -216,4 +217,23 @@ pub fn get(url: &str) -> (u16, String) {
         status,
         response.body_mut().read_to_string().unwrap_or_default(),
     )
+}
+
+/// `value` as `version` sends it, decoded by its model, as the server hands it to the store
+/// when it arrives at `at` (a new document id).
+pub fn submission<T: Metrics>(value: &T, version: &Version, at: SystemTime) -> Submission {
+    let model = Model::of::<T>();
+    let body = serde_json::to_string(&value.at(version)).unwrap();
+    let decoded = model
+        .decode(version, body.as_bytes(), &metrics_core::Limits::default())
+        .unwrap();
+    Submission {
+        document_id: uuid::Uuid::new_v4(),
+        payload: model.name().to_owned(),
+        version_sent: version.to_string(),
+        version: version.clone(),
+        received_at: at,
+        body,
+        value: decoded,
+    }
 }
