@@ -286,7 +286,7 @@ fn share(part: u64, whole: u64) -> f64 {
 }
 
 /// The window condition on `received_at`, with the since and until parameters `$a`, `$b`.
-fn window_sql(dialect: Dialect, a: usize, b: usize, prefix: &str) -> String {
+pub(crate) fn window_sql(dialect: Dialect, a: usize, b: usize, prefix: &str) -> String {
     match dialect {
         Dialect::Postgres => format!(
             "{prefix}received_at >= CAST(${a} AS TIMESTAMPTZ) AND {prefix}received_at < CAST(${b} AS TIMESTAMPTZ)"
@@ -514,11 +514,13 @@ impl Store {
             };
             query.fetch_all(pool).await?
         });
+        // The last week is partial when the window ended before it did.
+        let partial_week = (until_secs < (monday + 7) * 86_400).then(|| date(monday));
         let mut weeks: Vec<WeekRow> = Vec::new();
         for (week, major, minor, count) in rows {
             if weeks.last().is_none_or(|w| w.week != week) {
                 weeks.push(WeekRow {
-                    partial: week == date(monday) && until_secs < (monday + 7) * 86_400,
+                    partial: partial_week.as_ref() == Some(&week),
                     week,
                     installations: Some(0),
                     release_lines: BTreeMap::new(),
@@ -764,8 +766,10 @@ fn log_histogram(sorted: &[u64]) -> Vec<Bucket> {
     let mut buckets = vec![Bucket {
         from: 0.0,
         to: 0.0,
-        installations: Some(sorted.iter().filter(|&&n| n == 0).count() as u64),
+        installations: Some(sorted.partition_point(|&n| n == 0) as u64),
     }];
+    // Sorted: the values up to a bound are a prefix, so a bucket is the difference of two.
+    let up_to = |bound: u64| sorted.partition_point(|&v| v <= bound);
     for exponent in 0..64 {
         let from = 1u64 << exponent;
         if from > max {
@@ -776,7 +780,7 @@ fn log_histogram(sorted: &[u64]) -> Vec<Bucket> {
         } else {
             (from << 1) - 1
         };
-        let n = sorted.iter().filter(|&&v| v >= from && v <= to).count() as u64;
+        let n = (up_to(to) - up_to(from - 1)) as u64;
         buckets.push(Bucket {
             from: from as f64,
             to: to as f64,
@@ -979,7 +983,7 @@ fn compact(n: u128) -> String {
     }
 }
 
-fn percent(share: f64) -> String {
+pub(crate) fn percent(share: f64) -> String {
     format!("{:.1}%", share * 100.0)
 }
 

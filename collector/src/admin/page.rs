@@ -4,7 +4,7 @@
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
 use super::charts;
-use crate::report::{Bucket, Measure, MetricRow, PayloadReport, Report, Stats};
+use crate::report::{Bucket, Measure, MetricRow, PayloadReport, Report, Stats, percent};
 use crate::storage::RejectedRow;
 
 /// The windows a reader can pick, in weeks.
@@ -42,10 +42,6 @@ fn number(n: impl Into<u128>) -> String {
 /// A figure, or a dash where the small-numbers rule holds it back.
 fn shown(n: Option<u128>) -> String {
     n.map_or_else(|| "–".to_owned(), number)
-}
-
-fn percent(share: f64) -> String {
-    format!("{:.1}%", share * 100.0)
 }
 
 fn hidden(k: u64) -> Markup {

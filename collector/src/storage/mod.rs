@@ -530,12 +530,12 @@ impl Store {
         window: crate::report::Window,
         limit: i64,
     ) -> Result<Vec<RejectedRow>, StoreError> {
-        let (since, until) = match self.dialect {
-            Dialect::Postgres => ("CAST($4 AS TIMESTAMPTZ)", "CAST($5 AS TIMESTAMPTZ)"),
-            Dialect::Sqlite => ("$4", "$5"),
-        };
+        let window_sql = crate::report::window_sql(self.dialect, 4, 5, "r.");
         let sql = format!(
-            "SELECT r.id, r.payload, r.claimed_version, r.document_id, r.body, r.violations, r.errors              FROM {REJECTED} AS r JOIN {REJECTED_RULES} AS rr ON rr.rejected_id = r.id              WHERE r.payload = $1 AND r.claimed_version = $2 AND rr.rule = $3              AND r.received_at >= {since} AND r.received_at < {until}              ORDER BY r.id DESC LIMIT $6"
+            "SELECT r.id, r.payload, r.claimed_version, r.document_id, r.body, r.violations, r.errors \
+             FROM {REJECTED} AS r JOIN {REJECTED_RULES} AS rr ON rr.rejected_id = r.id \
+             WHERE r.payload = $1 AND r.claimed_version = $2 AND rr.rule = $3 AND {window_sql} \
+             ORDER BY r.id DESC LIMIT $6"
         );
         on_pool!(&self.read, |pool| {
             let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
@@ -579,14 +579,6 @@ impl Store {
                 .await?
         });
         Ok(value.unwrap_or(0))
-    }
-
-    /// Whether the database answers.
-    pub async fn ping(&self) -> Result<(), StoreError> {
-        on_pool!(&self.read, |pool| {
-            sqlx::query("SELECT 1").execute(pool).await?;
-        });
-        Ok(())
     }
 
     /// Stops the writers (after the writes queued so far) and closes the pools.

@@ -358,30 +358,32 @@ async fn run(
                 inbox.close();
             }
         }
+        // Each operation on the writer's connection; after an error, the next one starts on
+        // a fresh connection.
+        macro_rules! on_connection {
+            (|$connection:ident| $operation:expr) => {{
+                let result = async {
+                    let $connection = hold(&pool, &mut held).await?;
+                    $operation.await
+                }
+                .await;
+                if result.is_err() {
+                    held = None;
+                }
+                result
+            }};
+        }
         let mut writes = Vec::new();
         for job in batch.drain(..) {
             match job {
                 Job::Durability(reply) => {
-                    let result = match hold(&pool, &mut held).await {
-                        Ok(connection) => durability(connection).await,
-                        Err(e) => Err(e),
-                    };
-                    if result.is_err() {
-                        held = None;
-                    }
-                    let _ = reply.send(result);
+                    let _ = reply.send(on_connection!(|connection| durability(connection)));
                 }
                 Job::Probe(reply) => {
                     let result = match settings.check_file() {
-                        Ok(()) => match hold(&pool, &mut held).await {
-                            Ok(connection) => probe(connection).await,
-                            Err(e) => Err(e),
-                        },
+                        Ok(()) => on_connection!(|connection| probe(connection)),
                         Err(e) => Err(e),
                     };
-                    if result.is_err() {
-                        held = None;
-                    }
                     let _ = reply.send(result);
                 }
                 Job::Close => {}
@@ -390,17 +392,15 @@ async fn run(
         }
         if !writes.is_empty() {
             let result = match settings.check_file() {
-                Ok(()) => match hold(&pool, &mut held).await {
-                    Ok(connection) => {
-                        write(connection, &tables, &mut statements, &settings, &writes).await
-                    }
-                    Err(e) => Err(e),
-                },
+                Ok(()) => on_connection!(|connection| write(
+                    connection,
+                    &tables,
+                    &mut statements,
+                    &settings,
+                    &writes
+                )),
                 Err(e) => Err(e),
             };
-            if result.is_err() {
-                held = None;
-            }
             answer(writes, result);
         }
     }
