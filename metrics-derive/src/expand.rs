@@ -87,8 +87,6 @@ fn expand_struct(container: &Container, fields: &[Field]) -> TokenStream {
     });
 
     // The earliest `since` inside this struct: its own fields' since, or for fields without
-    // one, the earliest inside their type.
-    // The earliest `since` inside this struct: its own fields' since, or for fields without
     // one, the earliest inside their type (a primitive holds none). Gated fields that share
     // a since give it once.
     let mut sinces: Vec<[u64; 3]> = fields

@@ -993,6 +993,10 @@ impl<T: DecodeFields, const N: usize> FieldReader<T, N> {
     }
 
     /// Reads the value of field `index`, which [`FieldReader::next`] returned.
+    ///
+    /// Not `entry_value`: an accepted value returns without comparing the violation count
+    /// (a value is `None` exactly when one was recorded), which on the field hot path is
+    /// measured at 5% fewer instructions for a struct of counts.
     #[inline]
     pub fn value<'de, A: MapAccess<'de>, V: MetricValue>(
         &mut self,
