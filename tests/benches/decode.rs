@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use criterion::Criterion;
 use metrics_core::{Metrics, Version};
-use metrics_tests::ratio::{Ratio, interleaved, show};
+use metrics_tests::ratio::{Plan, Row, interleaved, print_table};
 use metrics_tests::shapes::{Shape, ShapeVisitor, visit_all};
 use schema::UsageStatistics;
 use serde::de::DeserializeOwned;
@@ -93,15 +93,13 @@ fn against_jsonschema(c: &mut Criterion) {
 }
 
 struct Table {
-    filter: Option<String>,
-    rows: Vec<(String, Ratio, String, Ratio)>,
+    plan: Plan,
+    rows: Vec<Row>,
 }
 
 impl ShapeVisitor for Table {
     fn visit<T: Shape>(&mut self) {
-        if let Some(filter) = &self.filter
-            && !format!("decode/{}", T::LABEL).contains(filter.as_str())
-        {
+        if !self.plan.wants(&format!("decode/{}", T::LABEL)) {
             return;
         }
         let [(all_at, all_bytes, _), (half_at, half_bytes, _)] = inputs::<T>();
@@ -127,12 +125,12 @@ impl ShapeVisitor for Table {
             rounds,
             batch,
         );
-        self.rows.push((
-            format!("`{}` (at {all_at}, {} bytes)", T::LABEL, all_bytes.len()),
+        self.rows.push(Row {
+            label: format!("`{}` (at {all_at}, {} bytes)", T::LABEL, all_bytes.len()),
             all,
-            format!("at {half_at}, {} bytes", half_bytes.len()),
+            half_label: format!("at {half_at}, {} bytes", half_bytes.len()),
             half,
-        ));
+        });
     }
 }
 
@@ -142,38 +140,19 @@ fn main() {
         .measurement_time(Duration::from_secs(1))
         .sample_size(30)
         .configure_from_args();
-    let table = std::env::var("SHAPES_TABLE").unwrap_or_default();
-    if table != "only" {
+    let plan = Plan::from_env();
+    if plan.groups {
         visit_all(&mut Groups(&mut criterion));
         against_jsonschema(&mut criterion);
         criterion.final_summary();
     }
-
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let testing = args.iter().any(|a| a == "--test" || a == "--list");
-    if testing || table == "0" {
+    if !plan.table {
         return;
     }
-    let filter = args.iter().find(|a| !a.starts_with('-')).cloned();
     let mut table = Table {
-        filter,
+        plan,
         rows: Vec::new(),
     };
     visit_all(&mut table);
-    println!("\ndecode, ours / plain serde (median of 101 interleaved rounds of 1 ms):\n");
-    println!(
-        "| shape | plain, all | decode, all | decode / plain | plain, half | decode, half | decode / plain |"
-    );
-    println!("|---|---:|---:|---:|---:|---:|---:|");
-    for (label, all, half_label, half) in &table.rows {
-        println!(
-            "| {label} | {} | {} | **{:.2}** | {} | {} ({half_label}) | **{:.2}** |",
-            show(all.base),
-            show(all.ours),
-            all.ratio,
-            show(half.base),
-            show(half.ours),
-            half.ratio
-        );
-    }
+    print_table("decode", "decode", &table.rows);
 }

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use criterion::Criterion;
 use metrics_core::Version;
-use metrics_tests::ratio::{Ratio, interleaved, show};
+use metrics_tests::ratio::{Plan, Row, interleaved, print_table};
 use metrics_tests::shapes::{Shape, ShapeVisitor, visit_all};
 use serde::Serialize;
 
@@ -25,7 +25,7 @@ fn write<T: Serialize + ?Sized>(buffer: &mut Vec<u8>, value: &T) -> usize {
     buffer.len()
 }
 
-/// The four measurements of a shape: plain and ours, at all and at half.
+/// A shape's two versions: every field sent, and (`true`) half of them.
 fn cases<T: Shape>() -> [(Version, bool); 2] {
     let gates = T::gates();
     [(gates.all, false), (gates.half, true)]
@@ -59,15 +59,13 @@ impl ShapeVisitor for Groups<'_> {
 }
 
 struct Table {
-    filter: Option<String>,
-    rows: Vec<(String, Ratio, String, Ratio)>,
+    plan: Plan,
+    rows: Vec<Row>,
 }
 
 impl ShapeVisitor for Table {
     fn visit<T: Shape>(&mut self) {
-        if let Some(filter) = &self.filter
-            && !format!("serialize/{}", T::LABEL).contains(filter.as_str())
-        {
+        if !self.plan.wants(&format!("serialize/{}", T::LABEL)) {
             return;
         }
         let value = T::sample();
@@ -103,12 +101,12 @@ impl ShapeVisitor for Table {
             rounds,
             batch,
         );
-        self.rows.push((
-            format!("`{}` (at {all_at})", T::LABEL),
+        self.rows.push(Row {
+            label: format!("`{}` (at {all_at})", T::LABEL),
             all,
-            format!("at {half_at}"),
-            halved,
-        ));
+            half_label: format!("at {half_at}"),
+            half: halved,
+        });
     }
 }
 
@@ -118,37 +116,18 @@ fn main() {
         .measurement_time(Duration::from_secs(1))
         .sample_size(30)
         .configure_from_args();
-    let table = std::env::var("SHAPES_TABLE").unwrap_or_default();
-    if table != "only" {
+    let plan = Plan::from_env();
+    if plan.groups {
         visit_all(&mut Groups(&mut criterion));
         criterion.final_summary();
     }
-
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let testing = args.iter().any(|a| a == "--test" || a == "--list");
-    if testing || table == "0" {
+    if !plan.table {
         return;
     }
-    let filter = args.iter().find(|a| !a.starts_with('-')).cloned();
     let mut table = Table {
-        filter,
+        plan,
         rows: Vec::new(),
     };
     visit_all(&mut table);
-    println!("\nserialize, ours / plain serde (median of 101 interleaved rounds of 1 ms):\n");
-    println!(
-        "| shape | plain, all | ours, all | ours / plain | plain, half | ours, half | ours / plain |"
-    );
-    println!("|---|---:|---:|---:|---:|---:|---:|");
-    for (label, all, half_label, half) in &table.rows {
-        println!(
-            "| {label} | {} | {} | **{:.2}** | {} | {} ({half_label}) | **{:.2}** |",
-            show(all.base),
-            show(all.ours),
-            all.ratio,
-            show(half.base),
-            show(half.ours),
-            half.ratio
-        );
-    }
+    print_table("serialize", "ours", &table.rows);
 }

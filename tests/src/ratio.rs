@@ -80,3 +80,71 @@ pub fn show(time: Duration) -> String {
         format!("{:.2} µs", ns / 1000.0)
     }
 }
+
+/// What a per-shape benchmark runs, from `SHAPES_TABLE` and its arguments: the criterion
+/// groups (not with `SHAPES_TABLE=only`), then the ratio table (not with `SHAPES_TABLE=0`,
+/// nor when cargo runs the benchmark as a test or lists it), of the shapes whose group name
+/// contains the first argument that is not a flag.
+pub struct Plan {
+    /// Whether to run the criterion groups.
+    pub groups: bool,
+    /// Whether to print the ratio table.
+    pub table: bool,
+    filter: Option<String>,
+}
+
+impl Plan {
+    /// The plan of this process.
+    pub fn from_env() -> Plan {
+        let table = std::env::var("SHAPES_TABLE").unwrap_or_default();
+        let args: Vec<String> = std::env::args().skip(1).collect();
+        let testing = args.iter().any(|a| a == "--test" || a == "--list");
+        Plan {
+            groups: table != "only",
+            table: !testing && table != "0",
+            filter: args.into_iter().find(|a| !a.starts_with('-')),
+        }
+    }
+
+    /// Whether the table has the group `name` (`decode/counts`).
+    pub fn wants(&self, name: &str) -> bool {
+        self.filter
+            .as_ref()
+            .is_none_or(|f| name.contains(f.as_str()))
+    }
+}
+
+/// One shape's row: at the version that sends every field, and at the one that sends half.
+pub struct Row {
+    /// The shape, and the version with every field.
+    pub label: String,
+    /// The ratio there.
+    pub all: Ratio,
+    /// The version with half of the fields.
+    pub half_label: String,
+    /// The ratio there.
+    pub half: Ratio,
+}
+
+/// Prints the table of `rows`; `what` names the measurement (`serialize`), `ours` our
+/// columns (`ours`, `decode`).
+pub fn print_table(what: &str, ours: &str, rows: &[Row]) {
+    println!("\n{what}, ours / plain serde (median of 101 interleaved rounds of 1 ms):\n");
+    println!(
+        "| shape | plain, all | {ours}, all | {ours} / plain | plain, half | {ours}, half | {ours} / plain |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|---:|");
+    for row in rows {
+        println!(
+            "| {} | {} | {} | **{:.2}** | {} | {} ({}) | **{:.2}** |",
+            row.label,
+            show(row.all.base),
+            show(row.all.ours),
+            row.all.ratio,
+            show(row.half.base),
+            show(row.half.ours),
+            row.half_label,
+            row.half.ratio
+        );
+    }
+}
