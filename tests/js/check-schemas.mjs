@@ -72,17 +72,12 @@ const resolve = (root, node) => {
   }
   return node.properties ? node : null;
 };
-// The first nested struct (per the schema, not a map) inside `value`, or null.
+// The first nested struct (per the schema, not a map) directly inside `value`, or null.
 const nestedStruct = (root, schema, value) => {
-  const children = Object.entries(value)
-    .map(([key, child]) => [child, resolve(root, schema.properties[key] ?? {})])
-    .filter(([child, childSchema]) => isObject(child) && childSchema);
-  if (children.length) return children[0][0];
-  for (const [child, childSchema] of children) {
-    const found = nestedStruct(root, childSchema, child);
-    if (found) return found;
-  }
-  return null;
+  const found = Object.entries(value).find(
+    ([key, child]) => isObject(child) && resolve(root, schema.properties[key] ?? {}),
+  );
+  return found ? found[1] : null;
 };
 // A copy of `value` with its first integer leaf replaced; null when it has none.
 const withFirstCount = (value, replacement) => {

@@ -42,17 +42,11 @@ def resolve(root, node):
 
 
 def nested_struct(root, schema, value):
-    """The first nested struct (per the schema, not a map) inside `value`, or None."""
+    """The first nested struct (per the schema, not a map) directly inside `value`, or None."""
     for key, child in value.items():
         child_schema = resolve(root, schema["properties"].get(key, {}))
         if isinstance(child, dict) and child_schema is not None:
             return child
-    for key, child in value.items():
-        child_schema = resolve(root, schema["properties"].get(key, {}))
-        if isinstance(child, dict) and child_schema is not None:
-            found = nested_struct(root, child_schema, child)
-            if found is not None:
-                return found
     return None
 
 
