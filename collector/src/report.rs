@@ -616,7 +616,7 @@ fn metric_row(
     column: &Column,
     rows: &[(Release, Vec<Option<Stored>>)],
 ) -> MetricRow {
-    let leaf = &column.leaf;
+    let leaf = column.leaf();
     let top = leaf.keys.first().copied();
     // Columns under the same top-level field: when one has a value, the payload sent the
     // object this metric is in.
@@ -624,7 +624,7 @@ fn metric_row(
         .columns
         .iter()
         .enumerate()
-        .filter(|(_, c)| c.leaf.keys.first().copied() == top)
+        .filter(|(_, c)| c.leaf().keys.first().copied() == top)
         .map(|(i, _)| i)
         .collect();
     let applicable: Vec<&Vec<Option<Stored>>> = rows
@@ -1068,6 +1068,24 @@ fn cut(text: &str, width: usize) -> String {
     }
 }
 
+/// The release lines of a weekly trend, most installations over its weeks first (then by
+/// name): the order the terminal table and the page's chart show them in.
+pub(crate) fn release_lines_by_size(weeks: &[WeekRow]) -> Vec<String> {
+    let mut totals: BTreeMap<&str, u64> = BTreeMap::new();
+    for week in weeks {
+        for (line, n) in &week.release_lines {
+            *totals.entry(line).or_default() += n;
+        }
+    }
+    let mut totals: Vec<(&str, u64)> = totals.into_iter().collect();
+    // Stable, and the map is in name order: equal totals stay by name.
+    totals.sort_by_key(|&(_, n)| std::cmp::Reverse(n));
+    totals
+        .into_iter()
+        .map(|(line, _)| line.to_owned())
+        .collect()
+}
+
 /// The report as text for a terminal: per payload, one screen.
 pub fn render_text(report: &Report) -> String {
     let mut out = String::new();
@@ -1138,17 +1156,8 @@ pub fn render_text(report: &Report) -> String {
         let _ = writeln!(out, "  release lines: {}", cut(&lines.join(" · "), 100));
 
         if !payload.weekly.is_empty() {
-            let mut top: Vec<(&String, u64)> = Vec::new();
-            for week in &payload.weekly {
-                for (line, n) in &week.release_lines {
-                    match top.iter_mut().find(|(l, _)| *l == line) {
-                        Some(entry) => entry.1 += n,
-                        None => top.push((line, *n)),
-                    }
-                }
-            }
-            top.sort_by_key(|entry| std::cmp::Reverse(entry.1));
-            let shown: Vec<&String> = top.iter().take(5).map(|(l, _)| *l).collect();
+            let mut shown = release_lines_by_size(&payload.weekly);
+            shown.truncate(5);
             let _ = write!(
                 out,
                 "\nWeekly (active {who} per release line)\n  {:<11}{:>8}",
@@ -1164,7 +1173,7 @@ pub fn render_text(report: &Report) -> String {
                 let _ = write!(out, "  {label:<11}{total:>8}");
                 let mut other = total;
                 for line in &shown {
-                    let n = week.release_lines.get(*line).copied().unwrap_or(0);
+                    let n = week.release_lines.get(line).copied().unwrap_or(0);
                     other = other.saturating_sub(n);
                     let _ = write!(out, " {n:>9}");
                 }

@@ -39,19 +39,10 @@ fn responsive(svg: String) -> String {
 /// The release lines of the weekly trend, most installations first: the named ones, and
 /// whether there are others.
 pub fn lines(weeks: &[WeekRow]) -> (Vec<String>, bool) {
-    let mut totals: Vec<(String, u64)> = Vec::new();
-    for week in weeks {
-        for (line, n) in &week.release_lines {
-            match totals.iter_mut().find(|(l, _)| l == line) {
-                Some((_, total)) => *total += n,
-                None => totals.push((line.clone(), *n)),
-            }
-        }
-    }
-    totals.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    let others = totals.len() > NAMED_LINES || weeks.iter().any(|w| w.hidden_lines > 0);
-    totals.truncate(NAMED_LINES);
-    (totals.into_iter().map(|(l, _)| l).collect(), others)
+    let mut names = crate::report::release_lines_by_size(weeks);
+    let others = names.len() > NAMED_LINES || weeks.iter().any(|w| w.hidden_lines > 0);
+    names.truncate(NAMED_LINES);
+    (names, others)
 }
 
 /// Active installations per week, stacked by release line.

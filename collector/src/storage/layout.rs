@@ -98,14 +98,19 @@ pub struct Column {
     pub pointer: String,
     /// How it is stored.
     pub kind: Kind,
-    /// The leaf; for fields that share a JSON key (in versions that do not overlap) and are
-    /// stored alike, the newest one (its doc, unit and since describe the column).
-    pub leaf: Leaf,
-    /// Every leaf stored in this column (one, or the fields that share its key).
+    /// Every leaf stored in this column (one, or the fields that share its key), in
+    /// declaration order.
     pub leaves: Vec<Leaf>,
 }
 
 impl Column {
+    /// The leaf; for fields that share a JSON key (in versions that do not overlap) and are
+    /// stored alike, the newest one, declared last (its doc, unit and since describe the
+    /// column).
+    pub fn leaf(&self) -> &Leaf {
+        self.leaves.last().expect("a column has a leaf")
+    }
+
     /// Whether a payload sent by `release` carries this column's metric.
     pub fn exists_at(&self, release: metrics_core::Release) -> bool {
         self.leaves.iter().any(|leaf| leaf.exists_at(release))
@@ -229,8 +234,7 @@ impl Table {
                 .iter_mut()
                 .find(|c| c.pointer == leaf.pointer && c.kind == kind)
             {
-                column.leaves.push(leaf.clone());
-                column.leaf = leaf;
+                column.leaves.push(leaf);
                 continue;
             }
             // A name taken already gets a suffix from its pointer, the same whatever the
@@ -249,8 +253,7 @@ impl Table {
                 name,
                 pointer: leaf.pointer.clone(),
                 kind,
-                leaves: vec![leaf.clone()],
-                leaf,
+                leaves: vec![leaf],
             });
         }
         Table {
@@ -329,7 +332,7 @@ impl Table {
                 if !column.exists_at(release) {
                     return None;
                 }
-                lookup(payload, &column.leaf.keys).filter(|v| !v.is_null())
+                lookup(payload, &column.leaf().keys).filter(|v| !v.is_null())
             })
             .collect()
     }
