@@ -61,7 +61,10 @@ pub use version::{Release, Version, VersionError};
 /// What the derives' generated code calls. Not a public API.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::decode::{DecodeCx, DecodeFields, FieldReader, decode_enum, decode_struct};
+    pub use crate::decode::{
+        Accept, DecodeCx, DecodeFields, FieldReader, ReadMode, Validate, accept_enum, decode_enum,
+        decode_struct, read_accepting, read_validating,
+    };
     pub use crate::enums::{enum_change_points, enum_schema, serialize_enum};
     pub use crate::metrics::{StructWriter, in_range};
     pub use crate::schema::{nested_schema, struct_change_points};

@@ -100,6 +100,23 @@ pub trait MetricValue {
         ))
     }
 
+    /// Reads a value that is valid at `cx.release()`, as plain serde reads it, recording
+    /// nothing: `Ok(None)` or `Err` on anything else, after which the payload is read again
+    /// with [`MetricValue::decode_metric`], which says what is wrong. Must accept nothing
+    /// that `decode_metric` rejects. The default accepts nothing.
+    #[doc(hidden)]
+    fn decode_accept<'de, D: Deserializer<'de>>(
+        cx: &mut DecodeCx<'_>,
+        deserializer: D,
+    ) -> Result<Option<Self>, D::Error>
+    where
+        Self: Sized,
+    {
+        let _ = cx;
+        let _ = deserializer;
+        Ok(None)
+    }
+
     /// The placeholder a decoded struct holds for a field its version does not have.
     #[doc(hidden)]
     fn absent_value() -> Option<Self>
@@ -193,6 +210,12 @@ macro_rules! unsigned_metric {
                 Ok(decode::decode_unsigned(cx, deserializer, <$ty>::MAX as u64)?.map(|v| v as $ty))
             }
 
+            #[inline]
+            fn decode_accept<'de, D: Deserializer<'de>>(_: &mut DecodeCx<'_>, deserializer: D) -> Result<Option<Self>, D::Error> {
+                // serde's visitor of the type checks its range.
+                decode::accept_typed(deserializer)
+            }
+
             fn absent_value() -> Option<Self> {
                 Some(0)
             }
@@ -208,7 +231,7 @@ unsigned_metric!(u8, u16, u32, u64, usize);
 
 /// Plain values that serialize the same at every release, through their `Serialize` impl.
 macro_rules! plain_metric {
-    ($($ty:ty => $shape:expr, $schema:expr, decode: |$cx:ident, $de:ident| $decode:expr, absent: $absent:expr;)*) => {$(
+    ($($ty:ty => $shape:expr, $schema:expr, decode: |$cx:ident, $de:ident| $decode:expr, accept: |$ade:ident| $accept:expr, absent: $absent:expr;)*) => {$(
         impl MetricValue for $ty {
             type Itself = Self;
 
@@ -237,6 +260,11 @@ macro_rules! plain_metric {
                 $decode
             }
 
+            #[inline]
+            fn decode_accept<'de, D: Deserializer<'de>>(_: &mut DecodeCx<'_>, $ade: D) -> Result<Option<Self>, D::Error> {
+                $accept
+            }
+
             fn absent_value() -> Option<Self> {
                 Some($absent)
             }
@@ -251,6 +279,7 @@ macro_rules! plain_metric {
 plain_metric! {
     bool => Shape::Flag, schemars::json_schema!({ "type": "boolean" }),
         decode: |cx, de| decode::decode_bool(cx, de),
+        accept: |de| decode::accept_typed(de),
         absent: false;
     Percent => Shape::Percent, schemars::json_schema!({
         "type": "number",
@@ -259,6 +288,7 @@ plain_metric! {
         "$comment": "a percentage, 0 to 100"
     }),
         decode: |cx, de| Ok(decode::decode_percent(cx, de)?.and_then(|v| Percent::new(v).ok())),
+        accept: |de| Ok(decode::accept_typed::<_, f64>(de)?.and_then(|v| Percent::new(v).ok())),
         absent: Percent::default();
     Bytes => Shape::Bytes, schemars::json_schema!({
         "type": "integer",
@@ -267,6 +297,7 @@ plain_metric! {
         "$comment": "a size in bytes"
     }),
         decode: |cx, de| Ok(decode::decode_unsigned(cx, de, u64::MAX)?.map(Bytes)),
+        accept: |de| Ok(decode::accept_typed::<_, u64>(de)?.map(Bytes)),
         absent: Bytes(0);
     Sha1Digest => Shape::Sha1, schemars::json_schema!({
         "type": "string",
@@ -280,6 +311,7 @@ plain_metric! {
             Sha1Digest::PATTERN,
             |s| s.parse().ok(),
         ),
+        accept: |de| decode::accept_pattern(de, |s| s.parse().ok()),
         absent: Sha1Digest::default();
     InstallationId => Shape::InstallationId, schemars::json_schema!({
         "type": "string",
@@ -294,6 +326,7 @@ plain_metric! {
             InstallationId::PATTERN,
             |s| s.parse().ok(),
         ),
+        accept: |de| decode::accept_pattern(de, |s| s.parse().ok()),
         absent: InstallationId::from(uuid::Uuid::nil());
     Version => Shape::Version, schemars::json_schema!({
         "type": "string",
@@ -307,6 +340,7 @@ plain_metric! {
             crate::types::SEMVER_PATTERN,
             decode::strict_version,
         ),
+        accept: |de| decode::accept_pattern(de, decode::strict_version),
         absent: Version::new(0, 0, 0);
 }
 
@@ -337,6 +371,14 @@ impl MetricValue for Duration {
         deserializer: D,
     ) -> Result<Option<Self>, D::Error> {
         Ok(decode::decode_unsigned(cx, deserializer, u64::MAX)?.map(Duration::from_millis))
+    }
+
+    #[inline]
+    fn decode_accept<'de, D: Deserializer<'de>>(
+        _: &mut DecodeCx<'_>,
+        deserializer: D,
+    ) -> Result<Option<Self>, D::Error> {
+        Ok(decode::accept_typed::<_, u64>(deserializer)?.map(Duration::from_millis))
     }
 
     fn absent_value() -> Option<Self> {
@@ -380,6 +422,14 @@ impl<T: MetricValue> MetricValue for Option<T> {
         deserializer: D,
     ) -> Result<Option<Self>, D::Error> {
         decode::decode_option::<D, T>(cx, deserializer)
+    }
+
+    #[inline]
+    fn decode_accept<'de, D: Deserializer<'de>>(
+        cx: &mut DecodeCx<'_>,
+        deserializer: D,
+    ) -> Result<Option<Self>, D::Error> {
+        decode::accept_option::<D, T>(cx, deserializer)
     }
 
     fn absent_value() -> Option<Self> {
@@ -450,6 +500,13 @@ impl<K: MapKey, V: MetricValue> MetricValue for BTreeMap<K, V> {
         deserializer: D,
     ) -> Result<Option<Self>, D::Error> {
         decode::decode_map::<D, K, V>(cx, deserializer)
+    }
+
+    fn decode_accept<'de, D: Deserializer<'de>>(
+        cx: &mut DecodeCx<'_>,
+        deserializer: D,
+    ) -> Result<Option<Self>, D::Error> {
+        decode::accept_map::<D, K, V>(cx, deserializer)
     }
 
     fn absent_value() -> Option<Self> {

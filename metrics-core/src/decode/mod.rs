@@ -19,9 +19,13 @@ use crate::version::{Release, Version};
 mod runtime;
 
 pub use runtime::{
-    DecodeCx, DecodeFields, FieldReader, decode_enum, decode_struct, decode_unsigned,
+    Accept, DecodeCx, DecodeFields, FieldReader, ReadMode, Validate, accept_enum, decode_enum,
+    decode_struct, decode_unsigned,
 };
-pub(crate) use runtime::{decode_bool, decode_map, decode_option, decode_pattern, decode_percent};
+pub(crate) use runtime::{
+    accept_map, accept_option, accept_pattern, accept_typed, decode_bool, decode_map,
+    decode_option, decode_pattern, decode_percent,
+};
 
 /// Bounds on what a decoder reads, checked before or while reading: input over a limit is
 /// rejected with a `limit` violation, never buffered.
@@ -259,7 +263,44 @@ fn segment(key: &str) -> String {
 }
 
 /// Decodes `bytes` as `T` sent by `version`. See [`Metrics::decode_with`].
+///
+/// Two reads: the accepting one first, which takes a valid payload as plain serde would;
+/// anything it does not take is read again by the validating one, which says what is wrong.
 pub(crate) fn decode_with<T: Metrics>(
+    version: &Version,
+    bytes: &[u8],
+    limits: &Limits,
+) -> Result<Decoded<T>, Violations> {
+    match read_accepting::<T>(version, bytes, limits) {
+        Some(value) => Ok(Decoded {
+            value,
+            version: copy_version(version),
+        }),
+        None => read_validating(version, bytes, limits),
+    }
+}
+
+/// The accepting read alone (`decode`'s first): the value of a payload valid at `version`,
+/// read with typed reads and nothing recorded; `None` for anything it does not take. It
+/// takes nothing that [`read_validating`] rejects.
+#[doc(hidden)]
+#[inline]
+pub fn read_accepting<T: Metrics>(version: &Version, bytes: &[u8], limits: &Limits) -> Option<T> {
+    if bytes.len() > limits.max_bytes {
+        return None;
+    }
+    let mut cx = DecodeCx::new(version, T::NAME, limits);
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    match T::decode_accept(&mut cx, &mut deserializer) {
+        Ok(Some(value)) if deserializer.end().is_ok() => Some(value),
+        _ => None,
+    }
+}
+
+/// The validating read alone (`decode`'s second): every violation, or the value.
+#[doc(hidden)]
+#[inline(never)]
+pub fn read_validating<T: Metrics>(
     version: &Version,
     bytes: &[u8],
     limits: &Limits,

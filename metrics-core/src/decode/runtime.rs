@@ -110,6 +110,27 @@ impl<'v> DecodeCx<'v> {
         Ok(())
     }
 
+    /// [`DecodeCx::enter`] of the accepting read: over the limit, it stops without a record
+    /// (the validating read records it).
+    #[inline]
+    fn enter_accept<E: de::Error>(&mut self) -> Result<(), E> {
+        self.depth += 1;
+        if self.depth > self.limits.max_depth {
+            return Err(not_accepted());
+        }
+        Ok(())
+    }
+
+    /// [`DecodeCx::count_entry`] of the accepting read.
+    #[inline]
+    fn count_entry_accept<E: de::Error>(&self, entries: &mut usize) -> Result<(), E> {
+        *entries += 1;
+        if *entries > self.limits.max_map_entries {
+            return Err(not_accepted());
+        }
+        Ok(())
+    }
+
     /// "usage-statistics 3.2.0": what the payload is checked against.
     fn at(&self, payload: &str) -> String {
         format!("{payload} {}", self.version)
@@ -136,6 +157,58 @@ impl<'de, T: MetricValue> DeserializeSeed<'de> for Seed<'_, '_, T> {
     #[inline]
     fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<Option<T>, D::Error> {
         T::decode_metric(self.cx, deserializer)
+    }
+}
+
+/// How a struct's fields are read: [`Validate`] or [`Accept`].
+#[doc(hidden)]
+pub trait ReadMode {
+    /// Whether this is the accepting read.
+    const ACCEPT: bool;
+}
+
+/// The validating read: every violation is recorded, with its pointer, and reading goes on.
+#[doc(hidden)]
+pub enum Validate {}
+
+/// The accepting read, tried first: it takes a valid payload as plain serde would (typed
+/// reads, no records), and stops at the first doubt, after which the validating read reads
+/// the payload again and says what is wrong. It accepts nothing the validating read
+/// rejects (the differential and fuzz tests hold both to the schema).
+#[doc(hidden)]
+pub enum Accept {}
+
+impl ReadMode for Validate {
+    const ACCEPT: bool = false;
+}
+
+impl ReadMode for Accept {
+    const ACCEPT: bool = true;
+}
+
+/// The error that ends an accepting read (its text is never shown: the validating read
+/// runs next).
+#[cold]
+#[inline(never)]
+fn not_accepted<E: de::Error>() -> E {
+    E::custom("not accepted")
+}
+
+/// Reads a value of type `T` with [`MetricValue::decode_accept`]; anything but a valid
+/// value is an error.
+struct AcceptSeed<'a, 'v, T> {
+    cx: &'a mut DecodeCx<'v>,
+    _marker: std::marker::PhantomData<fn() -> T>,
+}
+
+impl<'de, T: MetricValue> DeserializeSeed<'de> for AcceptSeed<'_, '_, T> {
+    type Value = T;
+    #[inline]
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<T, D::Error> {
+        match T::decode_accept(self.cx, deserializer)? {
+            Some(value) => Ok(value),
+            None => Err(not_accepted()),
+        }
     }
 }
 
@@ -623,6 +696,61 @@ pub(crate) fn decode_pattern<'de, D: de::Deserializer<'de>, T>(
     )
 }
 
+/// `decode_accept` of the types whose serde impl reads exactly their schema (counts, whose
+/// visitors check the type's range; flags): the typed read.
+#[inline]
+pub(crate) fn accept_typed<'de, D: de::Deserializer<'de>, T: de::Deserialize<'de>>(
+    deserializer: D,
+) -> Result<Option<T>, D::Error> {
+    T::deserialize(deserializer).map(Some)
+}
+
+/// `decode_accept` of a string with a pattern, checked by `parse`.
+#[inline]
+pub(crate) fn accept_pattern<'de, D: de::Deserializer<'de>, T>(
+    deserializer: D,
+    parse: impl FnOnce(&str) -> Option<T>,
+) -> Result<Option<T>, D::Error> {
+    struct PatternVisitor<F>(F);
+    impl<T, F: FnOnce(&str) -> Option<T>> Visitor<'_> for PatternVisitor<F> {
+        type Value = Option<T>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a string")
+        }
+        #[inline]
+        fn visit_str<E>(self, v: &str) -> Result<Option<T>, E> {
+            Ok((self.0)(v))
+        }
+    }
+    deserializer.deserialize_str(PatternVisitor(parse))
+}
+
+/// `decode_accept` of a `#[derive(MetricEnum)]` value: a variant the release has.
+#[inline]
+pub fn accept_enum<'de, D: de::Deserializer<'de>, E: MetricEnum>(
+    cx: &mut DecodeCx<'_>,
+    deserializer: D,
+) -> Result<Option<E>, D::Error> {
+    struct EnumVisitor<E>(Release, std::marker::PhantomData<E>);
+    impl<E: MetricEnum> Visitor<'_> for EnumVisitor<E> {
+        type Value = Option<E>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            write!(f, "a {}", E::NAME)
+        }
+        #[inline]
+        fn visit_str<Er>(self, v: &str) -> Result<Option<E>, Er> {
+            Ok(variant_at::<E>(E::variant_by_name(v), self.0).and_then(E::from_variant_index))
+        }
+    }
+    deserializer.deserialize_str(EnumVisitor::<E>(cx.release, std::marker::PhantomData))
+}
+
+/// The index of a variant that exists at `release`.
+#[inline]
+fn variant_at<E: MetricEnum>(index: Option<usize>, release: Release) -> Option<usize> {
+    index.filter(|&index| E::ALWAYS || E::variants()[index].availability().exists_at(release))
+}
+
 /// The visit methods of a visitor that expects an object (a struct or a map): any other
 /// JSON value is a `type` violation (`self.wrong`); an array is skipped after its violation.
 macro_rules! reject_other_types {
@@ -693,6 +821,86 @@ pub(crate) fn decode_option<'de, D: de::Deserializer<'de>, T: MetricValue>(
     deserializer.deserialize_option(OptionVisitor::<T>(cx, std::marker::PhantomData))
 }
 
+/// `decode_accept` of an `Option`.
+#[inline]
+pub(crate) fn accept_option<'de, D: de::Deserializer<'de>, T: MetricValue>(
+    cx: &mut DecodeCx<'_>,
+    deserializer: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    struct OptionVisitor<'a, 'v, T>(&'a mut DecodeCx<'v>, std::marker::PhantomData<T>);
+    impl<'de, T: MetricValue> Visitor<'de> for OptionVisitor<'_, '_, T> {
+        type Value = Option<Option<T>>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a value or null")
+        }
+        fn visit_none<E>(self) -> Result<Self::Value, E> {
+            Ok(Some(None))
+        }
+        fn visit_unit<E>(self) -> Result<Self::Value, E> {
+            Ok(Some(None))
+        }
+        #[inline]
+        fn visit_some<D: de::Deserializer<'de>>(
+            self,
+            deserializer: D,
+        ) -> Result<Self::Value, D::Error> {
+            Ok(T::decode_accept(self.0, deserializer)?.map(Some))
+        }
+    }
+    deserializer.deserialize_option(OptionVisitor::<T>(cx, std::marker::PhantomData))
+}
+
+/// `decode_accept` of a `BTreeMap` keyed by a closed enum.
+pub(crate) fn accept_map<'de, D, K, V>(
+    cx: &mut DecodeCx<'_>,
+    deserializer: D,
+) -> Result<Option<std::collections::BTreeMap<K, V>>, D::Error>
+where
+    D: de::Deserializer<'de>,
+    K: MetricEnum + Ord,
+    V: MetricValue,
+{
+    struct MapVisitor<'a, 'v, K, V>(&'a mut DecodeCx<'v>, std::marker::PhantomData<(K, V)>);
+    impl<'de, K: MetricEnum + Ord, V: MetricValue> Visitor<'de> for MapVisitor<'_, '_, K, V> {
+        type Value = Option<std::collections::BTreeMap<K, V>>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            write!(f, "an object keyed by {}", K::NAME)
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let cx = self.0;
+            cx.enter_accept()?;
+            let mut out = std::collections::BTreeMap::new();
+            let mut entries = 0;
+            let mut unknown = String::new();
+            loop {
+                let seed = IndexKey {
+                    find: K::variant_by_name,
+                    unknown: &mut unknown,
+                };
+                let Some(index) = map.next_key_seed(seed)? else {
+                    break;
+                };
+                cx.count_entry_accept(&mut entries)?;
+                let Some(key) = variant_at::<K>((index != UNKNOWN).then_some(index), cx.release)
+                    .and_then(K::from_variant_index)
+                else {
+                    return Err(not_accepted());
+                };
+                let value = map.next_value_seed(AcceptSeed::<V> {
+                    cx: &mut *cx,
+                    _marker: std::marker::PhantomData,
+                })?;
+                if out.insert(key, value).is_some() {
+                    return Err(not_accepted());
+                }
+            }
+            cx.leave();
+            Ok(Some(out))
+        }
+    }
+    deserializer.deserialize_map(MapVisitor::<K, V>(cx, std::marker::PhantomData))
+}
+
 /// `decode_metric` of a `BTreeMap` keyed by a closed enum: keys must be variants that exist
 /// at the release, each at most once.
 pub(crate) fn decode_map<'de, D, K, V>(
@@ -715,6 +923,8 @@ where
             cx.enter()?;
             let since = cx.violations.len();
             let mut out = std::collections::BTreeMap::new();
+            // The variants read (this read runs only on a rejected payload).
+            let mut seen = Vec::new();
             let mut entries = 0;
             let mut unknown = String::new();
             loop {
@@ -739,13 +949,17 @@ where
                     Lookup::Exists(index) => {
                         let variant = K::variants()[index].name();
                         let value = entry_value::<A, V>(cx, &mut map, variant)?;
-                        if let (Some(key), Some(value)) = (K::from_variant_index(index), value)
-                            && out.insert(key, value).is_some()
-                        {
+                        if let (Some(key), Some(value)) = (K::from_variant_index(index), value) {
+                            out.insert(key, value);
+                        }
+                        // A repeat is reported whether or not the first value was valid.
+                        if seen.contains(&index) {
                             let message = format!(
                                 "the key \"{variant}\" appears more than once (ambiguous: rejected, where a JSON Schema validator would keep the last value)"
                             );
                             cx.violate(segment(variant), "duplicateKey", message);
+                        } else {
+                            seen.push(index);
                         }
                     }
                     other => {
@@ -824,11 +1038,36 @@ impl<F: FnOnce(&str) -> Option<usize>> Visitor<'_> for IndexKey<'_, F> {
     }
 }
 
+/// Reads a struct's key as its field's index, for the accepting read: an unknown key ends it.
+struct AcceptKey<'p, T> {
+    present: &'p [bool],
+    marker: std::marker::PhantomData<fn() -> T>,
+}
+
+impl<'de, T: DecodeFields> DeserializeSeed<'de> for AcceptKey<'_, T> {
+    type Value = usize;
+    #[inline]
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<usize, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl<T: DecodeFields> Visitor<'_> for AcceptKey<'_, T> {
+    type Value = usize;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a key")
+    }
+    #[inline]
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<usize, E> {
+        T::field_index(v, self.present).ok_or_else(not_accepted)
+    }
+}
+
 /// A struct's fields, as the derive reads them: implemented by `#[derive(Metrics)]`.
 #[doc(hidden)]
 pub trait DecodeFields: Metrics {
-    /// Reads the entries of the struct's object, with a [`FieldReader`].
-    fn decode_fields<'de, A: MapAccess<'de>>(
+    /// Reads the entries of the struct's object, with a [`FieldReader`] of mode `M`.
+    fn decode_fields<'de, A: MapAccess<'de>, M: ReadMode>(
         cx: &mut DecodeCx<'_>,
         map: A,
     ) -> Result<Option<Self>, A::Error>;
@@ -839,43 +1078,53 @@ pub trait DecodeFields: Metrics {
     fn field_index(key: &str, present: &[bool]) -> Option<usize>;
 }
 
-/// `decode_metric` of a `#[derive(Metrics)]` struct: an object of its fields.
+/// `decode_metric` (mode [`Validate`]) and `decode_accept` (mode [`Accept`]) of a
+/// `#[derive(Metrics)]` struct: an object of its fields.
 #[inline]
-pub fn decode_struct<'de, D: de::Deserializer<'de>, T: DecodeFields>(
+pub fn decode_struct<'de, D: de::Deserializer<'de>, T: DecodeFields, M: ReadMode>(
     cx: &mut DecodeCx<'_>,
     deserializer: D,
 ) -> Result<Option<T>, D::Error> {
-    struct StructVisitor<'a, 'v, T>(&'a mut DecodeCx<'v>, std::marker::PhantomData<T>);
-    impl<'de, T: DecodeFields> Visitor<'de> for StructVisitor<'_, '_, T> {
+    struct StructVisitor<'a, 'v, T, M>(&'a mut DecodeCx<'v>, std::marker::PhantomData<(T, M)>);
+    impl<'de, T: DecodeFields, M: ReadMode> Visitor<'de> for StructVisitor<'_, '_, T, M> {
         type Value = Option<T>;
         fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
             write!(f, "an object ({})", T::NAME)
         }
         #[inline]
         fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-            self.0.enter()?;
-            let value = T::decode_fields(self.0, map)?;
+            if M::ACCEPT {
+                self.0.enter_accept()?;
+            } else {
+                self.0.enter()?;
+            }
+            let value = T::decode_fields::<A, M>(self.0, map)?;
             self.0.leave();
             Ok(value)
         }
         reject_other_types!(format!("an object ({})", T::NAME));
     }
-    impl<T: Metrics> StructVisitor<'_, '_, T> {
+    impl<T: Metrics, M> StructVisitor<'_, '_, T, M> {
         fn wrong<E>(self, found: Found<'_>) -> Result<Option<T>, E> {
             let message = format!("expected an object ({}), found {found}", T::NAME);
             self.0.violate(String::new(), "type", message);
             Ok(None)
         }
     }
-    deserializer.deserialize_any(StructVisitor::<T>(cx, std::marker::PhantomData))
+    let visitor = StructVisitor::<T, M>(cx, std::marker::PhantomData);
+    if M::ACCEPT {
+        deserializer.deserialize_map(visitor)
+    } else {
+        deserializer.deserialize_any(visitor)
+    }
 }
 
 /// Reads a struct's keys for the generated `decode_fields`: finds each key's field, and
 /// records unknown keys, fields the release does not have, duplicates and missing fields.
 /// The hot path holds only the flags; everything a message needs is looked up when a
 /// violation is recorded.
-pub struct FieldReader<T, const N: usize> {
-    marker: std::marker::PhantomData<fn() -> T>,
+pub struct FieldReader<T, const N: usize, M = Validate> {
+    marker: std::marker::PhantomData<(fn() -> T, M)>,
     /// Per field: whether the release has it (for [`DecodeFields::field_index`]).
     present: [bool; N],
     /// Per field: whether the release has it, and whether it was read (one byte, so that
@@ -896,7 +1145,7 @@ enum FieldState {
     Seen,
 }
 
-impl<T: DecodeFields, const N: usize> FieldReader<T, N> {
+impl<T: DecodeFields, const N: usize, M: ReadMode> FieldReader<T, N, M> {
     /// Starts reading the struct `T` whose fields exist at the release as `present` says.
     #[inline]
     pub fn new(cx: &DecodeCx<'_>, present: [bool; N]) -> Self {
@@ -923,6 +1172,23 @@ impl<T: DecodeFields, const N: usize> FieldReader<T, N> {
         cx: &mut DecodeCx<'_>,
         map: &mut A,
     ) -> Result<Option<usize>, A::Error> {
+        if M::ACCEPT {
+            let seed = AcceptKey::<T> {
+                present: &self.present,
+                marker: std::marker::PhantomData,
+            };
+            let Some(index) = map.next_key_seed(seed)? else {
+                return Ok(None);
+            };
+            cx.count_entry_accept(&mut self.entries)?;
+            return match self.state.get_mut(index) {
+                Some(state @ FieldState::Expected) => {
+                    *state = FieldState::Seen;
+                    Ok(Some(index))
+                }
+                _ => Err(not_accepted()),
+            };
+        }
         loop {
             let present = &self.present;
             let seed = IndexKey {
@@ -933,14 +1199,23 @@ impl<T: DecodeFields, const N: usize> FieldReader<T, N> {
                 Ok(Some(index)) => index,
                 Ok(None) => return Ok(None),
                 Err(error) => {
-                    cx.fatal(&error);
+                    if !M::ACCEPT {
+                        cx.fatal(&error);
+                    }
                     return Err(error);
                 }
             };
-            cx.count_entry(&mut self.entries)?;
+            if M::ACCEPT {
+                cx.count_entry_accept(&mut self.entries)?;
+            } else {
+                cx.count_entry(&mut self.entries)?;
+            }
             if let Some(state @ FieldState::Expected) = self.state.get_mut(index) {
                 *state = FieldState::Seen;
                 return Ok(Some(index));
+            }
+            if M::ACCEPT {
+                return Err(not_accepted());
             }
             self.reject(cx, map, index)?;
         }
@@ -1004,6 +1279,13 @@ impl<T: DecodeFields, const N: usize> FieldReader<T, N> {
         map: &mut A,
         index: usize,
     ) -> Result<Option<V>, A::Error> {
+        if M::ACCEPT {
+            let seed = AcceptSeed::<V> {
+                cx,
+                _marker: std::marker::PhantomData,
+            };
+            return map.next_value_seed(seed).map(Some);
+        }
         let since = cx.violations.len();
         match map.next_value_seed(Seed::<V>::new(cx)) {
             Ok(Some(value)) => Ok(Some(value)),
@@ -1024,6 +1306,9 @@ impl<T: DecodeFields, const N: usize> FieldReader<T, N> {
     /// without any violation.
     #[inline]
     pub fn finish(&self, cx: &mut DecodeCx<'_>) -> bool {
+        if M::ACCEPT {
+            return !self.state.contains(&FieldState::Expected);
+        }
         if self.state.contains(&FieldState::Expected) {
             self.missing(cx);
         }

@@ -19,7 +19,15 @@ pub fn struct_value_items(fields: &[Field]) -> TokenStream {
             __cx: &mut ::metrics_core::__private::DecodeCx<'_>,
             __deserializer: __D,
         ) -> ::core::result::Result<::core::option::Option<Self>, __D::Error> {
-            ::metrics_core::__private::decode_struct::<__D, Self>(__cx, __deserializer)
+            ::metrics_core::__private::decode_struct::<__D, Self, ::metrics_core::__private::Validate>(__cx, __deserializer)
+        }
+
+        #[inline]
+        fn decode_accept<'de, __D: ::metrics_core::__private::serde::Deserializer<'de>>(
+            __cx: &mut ::metrics_core::__private::DecodeCx<'_>,
+            __deserializer: __D,
+        ) -> ::core::result::Result<::core::option::Option<Self>, __D::Error> {
+            ::metrics_core::__private::decode_struct::<__D, Self, ::metrics_core::__private::Accept>(__cx, __deserializer)
         }
 
         fn absent_value() -> ::core::option::Option<Self> {
@@ -102,13 +110,13 @@ pub fn struct_decode_impl(container: &Container, fields: &[Field]) -> TokenStrea
     quote! {
         #[automatically_derived]
         impl ::metrics_core::__private::DecodeFields for #ident {
-            fn decode_fields<'de, __A: ::metrics_core::__private::serde::de::MapAccess<'de>>(
+            fn decode_fields<'de, __A: ::metrics_core::__private::serde::de::MapAccess<'de>, __M: ::metrics_core::__private::ReadMode>(
                 __cx: &mut ::metrics_core::__private::DecodeCx<'_>,
                 mut __map: __A,
             ) -> ::core::result::Result<::core::option::Option<Self>, __A::Error> {
                 let __release = __cx.release();
                 #gate_lets
-                let mut __reader = ::metrics_core::__private::FieldReader::<Self, #count>::new(
+                let mut __reader = ::metrics_core::__private::FieldReader::<Self, #count, __M>::new(
                     __cx,
                     [#(#present),*],
                 );
@@ -156,6 +164,14 @@ pub fn enum_value_items(variants: &[Variant]) -> TokenStream {
             __deserializer: __D,
         ) -> ::core::result::Result<::core::option::Option<Self>, __D::Error> {
             ::metrics_core::__private::decode_enum::<__D, Self>(__cx, __deserializer)
+        }
+
+        #[inline]
+        fn decode_accept<'de, __D: ::metrics_core::__private::serde::Deserializer<'de>>(
+            __cx: &mut ::metrics_core::__private::DecodeCx<'_>,
+            __deserializer: __D,
+        ) -> ::core::result::Result<::core::option::Option<Self>, __D::Error> {
+            ::metrics_core::__private::accept_enum::<__D, Self>(__cx, __deserializer)
         }
 
         #first
