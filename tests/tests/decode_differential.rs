@@ -587,7 +587,7 @@ fn check_reads<T: Metrics>(
             )));
         };
         prop_assert_eq!(
-            serde_json::to_value(value.at(version)).unwrap(),
+            serde_json::to_value(value.value().at(version)).unwrap(),
             serde_json::to_value(validated.value().at(version)).unwrap(),
             "at {}: the two reads give different values: {}",
             version,

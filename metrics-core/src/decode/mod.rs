@@ -272,10 +272,7 @@ pub(crate) fn decode_with<T: Metrics>(
     limits: &Limits,
 ) -> Result<Decoded<T>, Violations> {
     match read_accepting::<T>(version, bytes, limits) {
-        Some(value) => Ok(Decoded {
-            value,
-            version: copy_version(version),
-        }),
+        Some(decoded) => Ok(decoded),
         None => read_validating(version, bytes, limits),
     }
 }
@@ -285,14 +282,21 @@ pub(crate) fn decode_with<T: Metrics>(
 /// takes nothing that [`read_validating`] rejects.
 #[doc(hidden)]
 #[inline]
-pub fn read_accepting<T: Metrics>(version: &Version, bytes: &[u8], limits: &Limits) -> Option<T> {
+pub fn read_accepting<T: Metrics>(
+    version: &Version,
+    bytes: &[u8],
+    limits: &Limits,
+) -> Option<Decoded<T>> {
     if bytes.len() > limits.max_bytes {
         return None;
     }
     let mut cx = DecodeCx::new(version, T::NAME, limits);
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     match T::decode_accept(&mut cx, &mut deserializer) {
-        Ok(Some(value)) if deserializer.end().is_ok() => Some(value),
+        Ok(Some(value)) if deserializer.end().is_ok() => Some(Decoded {
+            value,
+            version: copy_version(version),
+        }),
         _ => None,
     }
 }

@@ -1098,9 +1098,11 @@ pub fn decode_struct<'de, D: de::Deserializer<'de>, T: DecodeFields, M: ReadMode
             } else {
                 self.0.enter()?;
             }
-            let value = T::decode_fields::<A, M>(self.0, map)?;
+            // Returned as it comes (not unwrapped and wrapped again, which copies a large
+            // struct once more); after an error the depth no longer matters.
+            let value = T::decode_fields::<A, M>(self.0, map);
             self.0.leave();
-            Ok(value)
+            value
         }
         reject_other_types!(format!("an object ({})", T::NAME));
     }
