@@ -3,9 +3,11 @@
 //! A payload is accepted if and only if it is valid against `T::schema_at(version)` (the
 //! differential tests hold the decoder to this), with one deliberate difference: a
 //! duplicate key in an object is rejected (`duplicateKey`), where a generic validator keeps
-//! the last value. The bytes are read once, by serde_json's `Deserializer::from_slice`,
-//! through a visitor per type that checks types, ranges, patterns, enum variants and the
-//! version gating while it reads; no `serde_json::Value` tree is built.
+//! the last value. The bytes are read by serde_json's `Deserializer::from_slice`, through a
+//! visitor per type that checks types, ranges, patterns, enum variants and the version
+//! gating while it reads; no `serde_json::Value` tree is built. A valid payload is read
+//! once, by the accepting read (typed reads, nothing recorded); a payload it does not take
+//! is read again by the validating read, which records every violation.
 
 use std::fmt;
 

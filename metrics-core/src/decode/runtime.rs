@@ -1,5 +1,6 @@
-//! The runtime the derives' generated code calls: one `DeserializeSeed` per metric type,
-//! validating while serde_json reads, and the struct field reader.
+//! The runtime the derives' generated code calls: per metric type, the validating read
+//! (`decode_metric`) and the accepting one (`decode_accept`), and the struct field reader
+//! of both.
 
 use std::fmt;
 
