@@ -1168,7 +1168,8 @@ impl<T: DecodeFields, const N: usize, M: ReadMode> FieldReader<T, N, M> {
     }
 
     /// The index of the next field whose value is to be read with [`FieldReader::value`];
-    /// other entries are recorded as violations and skipped. `None` at the end.
+    /// `None` at the end. The validating read records other entries as violations and
+    /// skips them; the accepting read stops at one.
     #[inline]
     pub fn next<'de, A: MapAccess<'de>>(
         &mut self,
@@ -1202,23 +1203,14 @@ impl<T: DecodeFields, const N: usize, M: ReadMode> FieldReader<T, N, M> {
                 Ok(Some(index)) => index,
                 Ok(None) => return Ok(None),
                 Err(error) => {
-                    if !M::ACCEPT {
-                        cx.fatal(&error);
-                    }
+                    cx.fatal(&error);
                     return Err(error);
                 }
             };
-            if M::ACCEPT {
-                cx.count_entry_accept(&mut self.entries)?;
-            } else {
-                cx.count_entry(&mut self.entries)?;
-            }
+            cx.count_entry(&mut self.entries)?;
             if let Some(state @ FieldState::Expected) = self.state.get_mut(index) {
                 *state = FieldState::Seen;
                 return Ok(Some(index));
-            }
-            if M::ACCEPT {
-                return Err(not_accepted());
             }
             self.reject(cx, map, index)?;
         }
