@@ -421,7 +421,7 @@ impl<T: MetricValue> MetricValue for Option<T> {
         cx: &mut DecodeCx<'_>,
         deserializer: D,
     ) -> Result<Option<Self>, D::Error> {
-        decode::decode_option::<D, T>(cx, deserializer)
+        decode::decode_option::<D, T, decode::Validate>(cx, deserializer)
     }
 
     #[inline]
@@ -429,7 +429,7 @@ impl<T: MetricValue> MetricValue for Option<T> {
         cx: &mut DecodeCx<'_>,
         deserializer: D,
     ) -> Result<Option<Self>, D::Error> {
-        decode::accept_option::<D, T>(cx, deserializer)
+        decode::decode_option::<D, T, decode::Accept>(cx, deserializer)
     }
 
     fn absent_value() -> Option<Self> {
@@ -499,14 +499,14 @@ impl<K: MapKey, V: MetricValue> MetricValue for BTreeMap<K, V> {
         cx: &mut DecodeCx<'_>,
         deserializer: D,
     ) -> Result<Option<Self>, D::Error> {
-        decode::decode_map::<D, K, V>(cx, deserializer)
+        decode::decode_map::<D, K, V, decode::Validate>(cx, deserializer)
     }
 
     fn decode_accept<'de, D: Deserializer<'de>>(
         cx: &mut DecodeCx<'_>,
         deserializer: D,
     ) -> Result<Option<Self>, D::Error> {
-        decode::accept_map::<D, K, V>(cx, deserializer)
+        decode::decode_map::<D, K, V, decode::Accept>(cx, deserializer)
     }
 
     fn absent_value() -> Option<Self> {

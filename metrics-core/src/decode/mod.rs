@@ -25,8 +25,8 @@ pub use runtime::{
     decode_struct, decode_unsigned,
 };
 pub(crate) use runtime::{
-    accept_map, accept_option, accept_pattern, accept_typed, decode_bool, decode_map,
-    decode_option, decode_pattern, decode_percent,
+    accept_pattern, accept_typed, decode_bool, decode_map, decode_option, decode_pattern,
+    decode_percent,
 };
 
 /// Bounds on what a decoder reads, checked before or while reading: input over a limit is

@@ -793,14 +793,15 @@ pub fn decode_enum<'de, D: de::Deserializer<'de>, E: MetricEnum>(
     scalar(cx, deserializer, EnumValue::<E>(std::marker::PhantomData))
 }
 
-/// `decode_metric` of an `Option`: `null` is `None`.
+/// `decode_metric` (mode [`Validate`]) and `decode_accept` (mode [`Accept`]) of an
+/// `Option`: `null` is `None`.
 #[inline]
-pub(crate) fn decode_option<'de, D: de::Deserializer<'de>, T: MetricValue>(
+pub(crate) fn decode_option<'de, D: de::Deserializer<'de>, T: MetricValue, M: ReadMode>(
     cx: &mut DecodeCx<'_>,
     deserializer: D,
 ) -> Result<Option<Option<T>>, D::Error> {
-    struct OptionVisitor<'a, 'v, T>(&'a mut DecodeCx<'v>, std::marker::PhantomData<T>);
-    impl<'de, T: MetricValue> Visitor<'de> for OptionVisitor<'_, '_, T> {
+    struct OptionVisitor<'a, 'v, T, M>(&'a mut DecodeCx<'v>, std::marker::PhantomData<(T, M)>);
+    impl<'de, T: MetricValue, M: ReadMode> Visitor<'de> for OptionVisitor<'_, '_, T, M> {
         type Value = Option<Option<T>>;
         fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
             f.write_str("a value or null")
@@ -816,43 +817,56 @@ pub(crate) fn decode_option<'de, D: de::Deserializer<'de>, T: MetricValue>(
             self,
             deserializer: D,
         ) -> Result<Self::Value, D::Error> {
-            Ok(T::decode_metric(self.0, deserializer)?.map(Some))
+            let value = if M::ACCEPT {
+                T::decode_accept(self.0, deserializer)?
+            } else {
+                T::decode_metric(self.0, deserializer)?
+            };
+            Ok(value.map(Some))
         }
     }
-    deserializer.deserialize_option(OptionVisitor::<T>(cx, std::marker::PhantomData))
+    deserializer.deserialize_option(OptionVisitor::<T, M>(cx, std::marker::PhantomData))
 }
 
-/// `decode_accept` of an `Option`.
-#[inline]
-pub(crate) fn accept_option<'de, D: de::Deserializer<'de>, T: MetricValue>(
+/// The accepting read of a map's entries: a variant the release has, each at most once.
+fn accept_map_entries<'de, A: MapAccess<'de>, K: MetricEnum + Ord, V: MetricValue>(
     cx: &mut DecodeCx<'_>,
-    deserializer: D,
-) -> Result<Option<Option<T>>, D::Error> {
-    struct OptionVisitor<'a, 'v, T>(&'a mut DecodeCx<'v>, std::marker::PhantomData<T>);
-    impl<'de, T: MetricValue> Visitor<'de> for OptionVisitor<'_, '_, T> {
-        type Value = Option<Option<T>>;
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("a value or null")
-        }
-        fn visit_none<E>(self) -> Result<Self::Value, E> {
-            Ok(Some(None))
-        }
-        fn visit_unit<E>(self) -> Result<Self::Value, E> {
-            Ok(Some(None))
-        }
-        #[inline]
-        fn visit_some<D: de::Deserializer<'de>>(
-            self,
-            deserializer: D,
-        ) -> Result<Self::Value, D::Error> {
-            Ok(T::decode_accept(self.0, deserializer)?.map(Some))
+    mut map: A,
+) -> Result<Option<std::collections::BTreeMap<K, V>>, A::Error> {
+    cx.enter_accept()?;
+    let mut out = std::collections::BTreeMap::new();
+    let mut entries = 0;
+    let mut unknown = String::new();
+    loop {
+        let seed = IndexKey {
+            find: K::variant_by_name,
+            unknown: &mut unknown,
+        };
+        let Some(index) = map.next_key_seed(seed)? else {
+            break;
+        };
+        cx.count_entry_accept(&mut entries)?;
+        let Some(key) = variant_at::<K>((index != UNKNOWN).then_some(index), cx.release)
+            .and_then(K::from_variant_index)
+        else {
+            return Err(not_accepted());
+        };
+        let value = map.next_value_seed(AcceptSeed::<V> {
+            cx: &mut *cx,
+            _marker: std::marker::PhantomData,
+        })?;
+        if out.insert(key, value).is_some() {
+            return Err(not_accepted());
         }
     }
-    deserializer.deserialize_option(OptionVisitor::<T>(cx, std::marker::PhantomData))
+    cx.leave();
+    Ok(Some(out))
 }
 
-/// `decode_accept` of a `BTreeMap` keyed by a closed enum.
-pub(crate) fn accept_map<'de, D, K, V>(
+/// `decode_metric` (mode [`Validate`]) and `decode_accept` (mode [`Accept`]) of a
+/// `BTreeMap` keyed by a closed enum: keys must be variants that exist at the release, each
+/// at most once.
+pub(crate) fn decode_map<'de, D, K, V, M>(
     cx: &mut DecodeCx<'_>,
     deserializer: D,
 ) -> Result<Option<std::collections::BTreeMap<K, V>>, D::Error>
@@ -860,67 +874,21 @@ where
     D: de::Deserializer<'de>,
     K: MetricEnum + Ord,
     V: MetricValue,
+    M: ReadMode,
 {
-    struct MapVisitor<'a, 'v, K, V>(&'a mut DecodeCx<'v>, std::marker::PhantomData<(K, V)>);
-    impl<'de, K: MetricEnum + Ord, V: MetricValue> Visitor<'de> for MapVisitor<'_, '_, K, V> {
+    struct MapVisitor<'a, 'v, K, V, M>(&'a mut DecodeCx<'v>, std::marker::PhantomData<(K, V, M)>);
+    impl<'de, K: MetricEnum + Ord, V: MetricValue, M: ReadMode> Visitor<'de>
+        for MapVisitor<'_, '_, K, V, M>
+    {
         type Value = Option<std::collections::BTreeMap<K, V>>;
         fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
             write!(f, "an object keyed by {}", K::NAME)
         }
         fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
             let cx = self.0;
-            cx.enter_accept()?;
-            let mut out = std::collections::BTreeMap::new();
-            let mut entries = 0;
-            let mut unknown = String::new();
-            loop {
-                let seed = IndexKey {
-                    find: K::variant_by_name,
-                    unknown: &mut unknown,
-                };
-                let Some(index) = map.next_key_seed(seed)? else {
-                    break;
-                };
-                cx.count_entry_accept(&mut entries)?;
-                let Some(key) = variant_at::<K>((index != UNKNOWN).then_some(index), cx.release)
-                    .and_then(K::from_variant_index)
-                else {
-                    return Err(not_accepted());
-                };
-                let value = map.next_value_seed(AcceptSeed::<V> {
-                    cx: &mut *cx,
-                    _marker: std::marker::PhantomData,
-                })?;
-                if out.insert(key, value).is_some() {
-                    return Err(not_accepted());
-                }
+            if M::ACCEPT {
+                return accept_map_entries(cx, map);
             }
-            cx.leave();
-            Ok(Some(out))
-        }
-    }
-    deserializer.deserialize_map(MapVisitor::<K, V>(cx, std::marker::PhantomData))
-}
-
-/// `decode_metric` of a `BTreeMap` keyed by a closed enum: keys must be variants that exist
-/// at the release, each at most once.
-pub(crate) fn decode_map<'de, D, K, V>(
-    cx: &mut DecodeCx<'_>,
-    deserializer: D,
-) -> Result<Option<std::collections::BTreeMap<K, V>>, D::Error>
-where
-    D: de::Deserializer<'de>,
-    K: MetricEnum + Ord,
-    V: MetricValue,
-{
-    struct MapVisitor<'a, 'v, K, V>(&'a mut DecodeCx<'v>, std::marker::PhantomData<(K, V)>);
-    impl<'de, K: MetricEnum + Ord, V: MetricValue> Visitor<'de> for MapVisitor<'_, '_, K, V> {
-        type Value = Option<std::collections::BTreeMap<K, V>>;
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            write!(f, "an object keyed by {}", K::NAME)
-        }
-        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-            let cx = self.0;
             cx.enter()?;
             let since = cx.violations.len();
             let mut out = std::collections::BTreeMap::new();
@@ -993,14 +961,19 @@ where
         }
         reject_other_types!(format!("an object keyed by {}", K::NAME));
     }
-    impl<K: MetricEnum, V> MapVisitor<'_, '_, K, V> {
+    impl<K: MetricEnum, V, M> MapVisitor<'_, '_, K, V, M> {
         fn wrong<T, E>(self, found: Found<'_>) -> Result<Option<T>, E> {
             let message = format!("expected an object keyed by {}, found {found}", K::NAME);
             self.0.violate(String::new(), "type", message);
             Ok(None)
         }
     }
-    deserializer.deserialize_any(MapVisitor::<K, V>(cx, std::marker::PhantomData))
+    let visitor = MapVisitor::<K, V, M>(cx, std::marker::PhantomData);
+    if M::ACCEPT {
+        deserializer.deserialize_map(visitor)
+    } else {
+        deserializer.deserialize_any(visitor)
+    }
 }
 
 /// `usize::MAX`: no field or variant has this key (its text is in the seed's `unknown`).
