@@ -110,6 +110,7 @@ pub fn struct_decode_impl(container: &Container, fields: &[Field]) -> TokenStrea
     quote! {
         #[automatically_derived]
         impl ::metrics_core::__private::DecodeFields for #ident {
+            #[inline(always)]
             fn decode_fields<'de, __A: ::metrics_core::__private::serde::de::MapAccess<'de>, __M: ::metrics_core::__private::ReadMode>(
                 __cx: &mut ::metrics_core::__private::DecodeCx<'_>,
                 mut __map: __A,
