@@ -41,6 +41,12 @@ impl<'v> DecodeCx<'v> {
         }
     }
 
+    /// Whether the context holds no allocation (nothing recorded, no unknown key kept): so
+    /// it is after the accepting read, whose context is not dropped.
+    pub(super) fn holds_nothing(&self) -> bool {
+        self.violations.capacity() == 0 && self.unknown.capacity() == 0
+    }
+
     /// The release being decoded for.
     #[inline]
     pub fn release(&self) -> Release {

@@ -134,7 +134,7 @@ pub fn struct_decode_impl(container: &Container, fields: &[Field]) -> TokenStrea
                 ::core::result::Result::Ok(::core::option::Option::Some(Self { #(#members),* }))
             }
 
-            #[inline]
+            #[inline(always)]
             fn field_index(
                 __key: &::core::primitive::str,
                 __present: &[::core::primitive::bool],
