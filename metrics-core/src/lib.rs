@@ -62,7 +62,7 @@ pub use version::{Release, Version, VersionError};
 #[doc(hidden)]
 pub mod __private {
     pub use crate::decode::{
-        Accept, DecodeCx, DecodeFields, FieldReader, ReadMode, Validate, accept_enum, decode_enum,
+        DecodeCx, DecodeFields, FieldReader, ReadMode, accept_enum, accept_struct, decode_enum,
         decode_struct, read_accepting, read_validating,
     };
     pub use crate::enums::{enum_change_points, enum_schema, serialize_enum};

@@ -101,20 +101,20 @@ pub trait MetricValue {
     }
 
     /// Reads a value that is valid at `cx.release()`, as plain serde reads it, recording
-    /// nothing: `Ok(None)` or `Err` on anything else, after which the payload is read again
-    /// with [`MetricValue::decode_metric`], which says what is wrong. Must accept nothing
-    /// that `decode_metric` rejects. The default accepts nothing.
+    /// nothing: `Err` on anything else, after which the payload is read again with
+    /// [`MetricValue::decode_metric`], which says what is wrong. Must accept nothing that
+    /// `decode_metric` rejects. The default accepts nothing.
     #[doc(hidden)]
     fn decode_accept<'de, D: Deserializer<'de>>(
         cx: &mut DecodeCx<'_>,
         deserializer: D,
-    ) -> Result<Option<Self>, D::Error>
+    ) -> Result<Self, D::Error>
     where
         Self: Sized,
     {
         let _ = cx;
         let _ = deserializer;
-        Ok(None)
+        Err(serde::de::Error::custom("no accepting read"))
     }
 
     /// The placeholder a decoded struct holds for a field its version does not have.
@@ -211,7 +211,7 @@ macro_rules! unsigned_metric {
             }
 
             #[inline]
-            fn decode_accept<'de, D: Deserializer<'de>>(_: &mut DecodeCx<'_>, deserializer: D) -> Result<Option<Self>, D::Error> {
+            fn decode_accept<'de, D: Deserializer<'de>>(_: &mut DecodeCx<'_>, deserializer: D) -> Result<Self, D::Error> {
                 // serde's visitor of the type checks its range.
                 decode::accept_typed(deserializer)
             }
@@ -261,7 +261,7 @@ macro_rules! plain_metric {
             }
 
             #[inline]
-            fn decode_accept<'de, D: Deserializer<'de>>(_: &mut DecodeCx<'_>, $ade: D) -> Result<Option<Self>, D::Error> {
+            fn decode_accept<'de, D: Deserializer<'de>>(_: &mut DecodeCx<'_>, $ade: D) -> Result<Self, D::Error> {
                 $accept
             }
 
@@ -288,7 +288,7 @@ plain_metric! {
         "$comment": "a percentage, 0 to 100"
     }),
         decode: |cx, de| Ok(decode::decode_percent(cx, de)?.and_then(|v| Percent::new(v).ok())),
-        accept: |de| Ok(decode::accept_typed::<_, f64>(de)?.and_then(|v| Percent::new(v).ok())),
+        accept: |de| decode::accepted(Percent::new(decode::accept_typed(de)?).ok()),
         absent: Percent::default();
     Bytes => Shape::Bytes, schemars::json_schema!({
         "type": "integer",
@@ -297,7 +297,7 @@ plain_metric! {
         "$comment": "a size in bytes"
     }),
         decode: |cx, de| Ok(decode::decode_unsigned(cx, de, u64::MAX)?.map(Bytes)),
-        accept: |de| Ok(decode::accept_typed::<_, u64>(de)?.map(Bytes)),
+        accept: |de| decode::accept_typed(de).map(Bytes),
         absent: Bytes(0);
     Sha1Digest => Shape::Sha1, schemars::json_schema!({
         "type": "string",
@@ -377,8 +377,8 @@ impl MetricValue for Duration {
     fn decode_accept<'de, D: Deserializer<'de>>(
         _: &mut DecodeCx<'_>,
         deserializer: D,
-    ) -> Result<Option<Self>, D::Error> {
-        Ok(decode::accept_typed::<_, u64>(deserializer)?.map(Duration::from_millis))
+    ) -> Result<Self, D::Error> {
+        decode::accept_typed(deserializer).map(Duration::from_millis)
     }
 
     fn absent_value() -> Option<Self> {
@@ -421,15 +421,15 @@ impl<T: MetricValue> MetricValue for Option<T> {
         cx: &mut DecodeCx<'_>,
         deserializer: D,
     ) -> Result<Option<Self>, D::Error> {
-        decode::decode_option::<D, T, decode::Validate>(cx, deserializer)
+        decode::decode_option::<D, T>(cx, deserializer)
     }
 
     #[inline]
     fn decode_accept<'de, D: Deserializer<'de>>(
         cx: &mut DecodeCx<'_>,
         deserializer: D,
-    ) -> Result<Option<Self>, D::Error> {
-        decode::decode_option::<D, T, decode::Accept>(cx, deserializer)
+    ) -> Result<Self, D::Error> {
+        decode::accept_option::<D, T>(cx, deserializer)
     }
 
     fn absent_value() -> Option<Self> {
@@ -505,8 +505,11 @@ impl<K: MapKey, V: MetricValue> MetricValue for BTreeMap<K, V> {
     fn decode_accept<'de, D: Deserializer<'de>>(
         cx: &mut DecodeCx<'_>,
         deserializer: D,
-    ) -> Result<Option<Self>, D::Error> {
-        decode::decode_map::<D, K, V, decode::Accept>(cx, deserializer)
+    ) -> Result<Self, D::Error> {
+        decode::accepted(decode::decode_map::<D, K, V, decode::Accept>(
+            cx,
+            deserializer,
+        )?)
     }
 
     fn absent_value() -> Option<Self> {

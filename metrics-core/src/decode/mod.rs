@@ -21,12 +21,12 @@ use crate::version::{Release, Version};
 mod runtime;
 
 pub use runtime::{
-    Accept, DecodeCx, DecodeFields, FieldReader, ReadMode, Validate, accept_enum, decode_enum,
-    decode_struct, decode_unsigned,
+    Accept, DecodeCx, DecodeFields, FieldReader, ReadMode, Validate, accept_enum, accept_struct,
+    decode_enum, decode_struct, decode_unsigned,
 };
 pub(crate) use runtime::{
-    accept_pattern, accept_typed, decode_bool, decode_map, decode_option, decode_pattern,
-    decode_percent,
+    accept_option, accept_pattern, accept_typed, accepted, decode_bool, decode_map, decode_option,
+    decode_pattern, decode_percent,
 };
 
 /// Bounds on what a decoder reads, checked before or while reading: input over a limit is
@@ -308,7 +308,7 @@ fn accept_or<T: Metrics, R>(
         let mut deserializer = serde_json::Deserializer::from_slice(bytes);
         let value = T::decode_accept(&mut cx, &mut deserializer);
         debug_assert!(cx.holds_nothing(), "the accepting read recorded something");
-        if let Ok(Some(value)) = value
+        if let Ok(value) = value
             && deserializer.end().is_ok()
         {
             return accepted(Decoded {

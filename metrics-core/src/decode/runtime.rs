@@ -201,6 +201,15 @@ fn not_accepted<E: de::Error>() -> E {
     E::custom("not accepted")
 }
 
+/// The value of an accepting read that found it (`None` is never accepted).
+#[inline]
+pub(crate) fn accepted<T, E: de::Error>(value: Option<T>) -> Result<T, E> {
+    match value {
+        Some(value) => Ok(value),
+        None => Err(not_accepted()),
+    }
+}
+
 /// Reads a value of type `T` with [`MetricValue::decode_accept`]; anything but a valid
 /// value is an error.
 struct AcceptSeed<'a, 'v, T> {
@@ -212,10 +221,7 @@ impl<'de, T: MetricValue> DeserializeSeed<'de> for AcceptSeed<'_, '_, T> {
     type Value = T;
     #[inline]
     fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<T, D::Error> {
-        match T::decode_accept(self.cx, deserializer)? {
-            Some(value) => Ok(value),
-            None => Err(not_accepted()),
-        }
+        T::decode_accept(self.cx, deserializer)
     }
 }
 
@@ -708,8 +714,8 @@ pub(crate) fn decode_pattern<'de, D: de::Deserializer<'de>, T>(
 #[inline]
 pub(crate) fn accept_typed<'de, D: de::Deserializer<'de>, T: de::Deserialize<'de>>(
     deserializer: D,
-) -> Result<Option<T>, D::Error> {
-    T::deserialize(deserializer).map(Some)
+) -> Result<T, D::Error> {
+    T::deserialize(deserializer)
 }
 
 /// `decode_accept` of a string with a pattern, checked by `parse`.
@@ -717,16 +723,16 @@ pub(crate) fn accept_typed<'de, D: de::Deserializer<'de>, T: de::Deserialize<'de
 pub(crate) fn accept_pattern<'de, D: de::Deserializer<'de>, T>(
     deserializer: D,
     parse: impl FnOnce(&str) -> Option<T>,
-) -> Result<Option<T>, D::Error> {
+) -> Result<T, D::Error> {
     struct PatternVisitor<F>(F);
     impl<T, F: FnOnce(&str) -> Option<T>> Visitor<'_> for PatternVisitor<F> {
-        type Value = Option<T>;
+        type Value = T;
         fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
             f.write_str("a string")
         }
         #[inline]
-        fn visit_str<E>(self, v: &str) -> Result<Option<T>, E> {
-            Ok((self.0)(v))
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<T, E> {
+            accepted((self.0)(v))
         }
     }
     deserializer.deserialize_str(PatternVisitor(parse))
@@ -737,16 +743,16 @@ pub(crate) fn accept_pattern<'de, D: de::Deserializer<'de>, T>(
 pub fn accept_enum<'de, D: de::Deserializer<'de>, E: MetricEnum>(
     cx: &mut DecodeCx<'_>,
     deserializer: D,
-) -> Result<Option<E>, D::Error> {
+) -> Result<E, D::Error> {
     struct EnumVisitor<E>(Release, std::marker::PhantomData<E>);
     impl<E: MetricEnum> Visitor<'_> for EnumVisitor<E> {
-        type Value = Option<E>;
+        type Value = E;
         fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
             write!(f, "a {}", E::NAME)
         }
         #[inline]
-        fn visit_str<Er>(self, v: &str) -> Result<Option<E>, Er> {
-            Ok(variant_at::<E>(E::variant_by_name(v), self.0).and_then(E::from_variant_index))
+        fn visit_str<Er: de::Error>(self, v: &str) -> Result<E, Er> {
+            accepted(variant_at::<E>(E::variant_by_name(v), self.0).and_then(E::from_variant_index))
         }
     }
     deserializer.deserialize_str(EnumVisitor::<E>(cx.release, std::marker::PhantomData))
@@ -799,15 +805,14 @@ pub fn decode_enum<'de, D: de::Deserializer<'de>, E: MetricEnum>(
     scalar(cx, deserializer, EnumValue::<E>(std::marker::PhantomData))
 }
 
-/// `decode_metric` (mode [`Validate`]) and `decode_accept` (mode [`Accept`]) of an
-/// `Option`: `null` is `None`.
+/// `decode_metric` of an `Option`: `null` is `None`.
 #[inline]
-pub(crate) fn decode_option<'de, D: de::Deserializer<'de>, T: MetricValue, M: ReadMode>(
+pub(crate) fn decode_option<'de, D: de::Deserializer<'de>, T: MetricValue>(
     cx: &mut DecodeCx<'_>,
     deserializer: D,
 ) -> Result<Option<Option<T>>, D::Error> {
-    struct OptionVisitor<'a, 'v, T, M>(&'a mut DecodeCx<'v>, std::marker::PhantomData<(T, M)>);
-    impl<'de, T: MetricValue, M: ReadMode> Visitor<'de> for OptionVisitor<'_, '_, T, M> {
+    struct OptionVisitor<'a, 'v, T>(&'a mut DecodeCx<'v>, std::marker::PhantomData<T>);
+    impl<'de, T: MetricValue> Visitor<'de> for OptionVisitor<'_, '_, T> {
         type Value = Option<Option<T>>;
         fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
             f.write_str("a value or null")
@@ -823,15 +828,40 @@ pub(crate) fn decode_option<'de, D: de::Deserializer<'de>, T: MetricValue, M: Re
             self,
             deserializer: D,
         ) -> Result<Self::Value, D::Error> {
-            let value = if M::ACCEPT {
-                T::decode_accept(self.0, deserializer)?
-            } else {
-                T::decode_metric(self.0, deserializer)?
-            };
-            Ok(value.map(Some))
+            Ok(T::decode_metric(self.0, deserializer)?.map(Some))
         }
     }
-    deserializer.deserialize_option(OptionVisitor::<T, M>(cx, std::marker::PhantomData))
+    deserializer.deserialize_option(OptionVisitor::<T>(cx, std::marker::PhantomData))
+}
+
+/// `decode_accept` of an `Option` (its own visitor: an `Option<Option<T>>` to unwrap would
+/// cost layout conversions, measured as stalls).
+#[inline]
+pub(crate) fn accept_option<'de, D: de::Deserializer<'de>, T: MetricValue>(
+    cx: &mut DecodeCx<'_>,
+    deserializer: D,
+) -> Result<Option<T>, D::Error> {
+    struct OptionVisitor<'a, 'v, T>(&'a mut DecodeCx<'v>, std::marker::PhantomData<T>);
+    impl<'de, T: MetricValue> Visitor<'de> for OptionVisitor<'_, '_, T> {
+        type Value = Option<T>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a value or null")
+        }
+        fn visit_none<E>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_unit<E>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        #[inline]
+        fn visit_some<D: de::Deserializer<'de>>(
+            self,
+            deserializer: D,
+        ) -> Result<Self::Value, D::Error> {
+            T::decode_accept(self.0, deserializer).map(Some)
+        }
+    }
+    deserializer.deserialize_option(OptionVisitor::<T>(cx, std::marker::PhantomData))
 }
 
 /// The accepting read of a map's entries: a variant the release has, each at most once.
@@ -1058,47 +1088,60 @@ pub trait DecodeFields: Metrics {
     fn field_index(key: &str, present: &[bool]) -> Option<usize>;
 }
 
-/// `decode_metric` (mode [`Validate`]) and `decode_accept` (mode [`Accept`]) of a
-/// `#[derive(Metrics)]` struct: an object of its fields.
+/// `decode_metric` of a `#[derive(Metrics)]` struct: an object of its fields.
 #[inline]
-pub fn decode_struct<'de, D: de::Deserializer<'de>, T: DecodeFields, M: ReadMode>(
+pub fn decode_struct<'de, D: de::Deserializer<'de>, T: DecodeFields>(
     cx: &mut DecodeCx<'_>,
     deserializer: D,
 ) -> Result<Option<T>, D::Error> {
-    struct StructVisitor<'a, 'v, T, M>(&'a mut DecodeCx<'v>, std::marker::PhantomData<(T, M)>);
-    impl<'de, T: DecodeFields, M: ReadMode> Visitor<'de> for StructVisitor<'_, '_, T, M> {
+    struct StructVisitor<'a, 'v, T>(&'a mut DecodeCx<'v>, std::marker::PhantomData<T>);
+    impl<'de, T: DecodeFields> Visitor<'de> for StructVisitor<'_, '_, T> {
         type Value = Option<T>;
         fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
             write!(f, "an object ({})", T::NAME)
         }
         #[inline]
         fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-            if M::ACCEPT {
-                self.0.enter_accept()?;
-            } else {
-                self.0.enter()?;
-            }
+            self.0.enter()?;
             // Returned as it comes (not unwrapped and wrapped again, which copies a large
             // struct once more); after an error the depth no longer matters.
-            let value = T::decode_fields::<A, M>(self.0, map);
+            let value = T::decode_fields::<A, Validate>(self.0, map);
             self.0.leave();
             value
         }
         reject_other_types!(format!("an object ({})", T::NAME));
     }
-    impl<T: Metrics, M> StructVisitor<'_, '_, T, M> {
+    impl<T: Metrics> StructVisitor<'_, '_, T> {
         fn wrong<E>(self, found: Found<'_>) -> Result<Option<T>, E> {
             let message = format!("expected an object ({}), found {found}", T::NAME);
             self.0.violate(String::new(), "type", message);
             Ok(None)
         }
     }
-    let visitor = StructVisitor::<T, M>(cx, std::marker::PhantomData);
-    if M::ACCEPT {
-        deserializer.deserialize_map(visitor)
-    } else {
-        deserializer.deserialize_any(visitor)
+    deserializer.deserialize_any(StructVisitor::<T>(cx, std::marker::PhantomData))
+}
+
+/// `decode_accept` of a `#[derive(Metrics)]` struct.
+#[inline]
+pub fn accept_struct<'de, D: de::Deserializer<'de>, T: DecodeFields>(
+    cx: &mut DecodeCx<'_>,
+    deserializer: D,
+) -> Result<T, D::Error> {
+    struct StructVisitor<'a, 'v, T>(&'a mut DecodeCx<'v>, std::marker::PhantomData<T>);
+    impl<'de, T: DecodeFields> Visitor<'de> for StructVisitor<'_, '_, T> {
+        type Value = T;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            write!(f, "an object ({})", T::NAME)
+        }
+        #[inline]
+        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+            self.0.enter_accept()?;
+            let value = accepted(T::decode_fields::<A, Accept>(self.0, map)?);
+            self.0.leave();
+            value
+        }
     }
+    deserializer.deserialize_map(StructVisitor::<T>(cx, std::marker::PhantomData))
 }
 
 /// Reads a struct's keys for the generated `decode_fields`: finds each key's field, and

@@ -19,15 +19,15 @@ pub fn struct_value_items(fields: &[Field]) -> TokenStream {
             __cx: &mut ::metrics_core::__private::DecodeCx<'_>,
             __deserializer: __D,
         ) -> ::core::result::Result<::core::option::Option<Self>, __D::Error> {
-            ::metrics_core::__private::decode_struct::<__D, Self, ::metrics_core::__private::Validate>(__cx, __deserializer)
+            ::metrics_core::__private::decode_struct::<__D, Self>(__cx, __deserializer)
         }
 
         #[inline]
         fn decode_accept<'de, __D: ::metrics_core::__private::serde::Deserializer<'de>>(
             __cx: &mut ::metrics_core::__private::DecodeCx<'_>,
             __deserializer: __D,
-        ) -> ::core::result::Result<::core::option::Option<Self>, __D::Error> {
-            ::metrics_core::__private::decode_struct::<__D, Self, ::metrics_core::__private::Accept>(__cx, __deserializer)
+        ) -> ::core::result::Result<Self, __D::Error> {
+            ::metrics_core::__private::accept_struct::<__D, Self>(__cx, __deserializer)
         }
 
         fn absent_value() -> ::core::option::Option<Self> {
@@ -171,7 +171,7 @@ pub fn enum_value_items(variants: &[Variant]) -> TokenStream {
         fn decode_accept<'de, __D: ::metrics_core::__private::serde::Deserializer<'de>>(
             __cx: &mut ::metrics_core::__private::DecodeCx<'_>,
             __deserializer: __D,
-        ) -> ::core::result::Result<::core::option::Option<Self>, __D::Error> {
+        ) -> ::core::result::Result<Self, __D::Error> {
             ::metrics_core::__private::accept_enum::<__D, Self>(__cx, __deserializer)
         }
 
