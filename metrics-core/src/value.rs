@@ -499,17 +499,14 @@ impl<K: MapKey, V: MetricValue> MetricValue for BTreeMap<K, V> {
         cx: &mut DecodeCx<'_>,
         deserializer: D,
     ) -> Result<Option<Self>, D::Error> {
-        decode::decode_map::<D, K, V, decode::Validate>(cx, deserializer)
+        decode::decode_map::<D, K, V>(cx, deserializer)
     }
 
     fn decode_accept<'de, D: Deserializer<'de>>(
         cx: &mut DecodeCx<'_>,
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        decode::accepted(decode::decode_map::<D, K, V, decode::Accept>(
-            cx,
-            deserializer,
-        )?)
+        decode::accept_map::<D, K, V>(cx, deserializer)
     }
 
     fn absent_value() -> Option<Self> {

@@ -21,12 +21,12 @@ use crate::version::{Release, Version};
 mod runtime;
 
 pub use runtime::{
-    Accept, DecodeCx, DecodeFields, FieldReader, ReadMode, Validate, accept_enum, accept_struct,
-    decode_enum, decode_struct, decode_unsigned,
+    DecodeCx, DecodeFields, FieldReader, ReadMode, accept_enum, accept_struct, decode_enum,
+    decode_struct, decode_unsigned,
 };
 pub(crate) use runtime::{
-    accept_option, accept_pattern, accept_typed, accepted, decode_bool, decode_map, decode_option,
-    decode_pattern, decode_percent,
+    accept_map, accept_option, accept_pattern, accept_typed, accepted, decode_bool, decode_map,
+    decode_option, decode_pattern, decode_percent,
 };
 
 /// Bounds on what a decoder reads, checked before or while reading: input over a limit is

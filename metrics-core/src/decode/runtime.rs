@@ -864,45 +864,59 @@ pub(crate) fn accept_option<'de, D: de::Deserializer<'de>, T: MetricValue>(
     deserializer.deserialize_option(OptionVisitor::<T>(cx, std::marker::PhantomData))
 }
 
-/// The accepting read of a map's entries: a variant the release has, each at most once.
-fn accept_map_entries<'de, A: MapAccess<'de>, K: MetricEnum + Ord, V: MetricValue>(
+/// `decode_accept` of a `BTreeMap` keyed by a closed enum: variants the release has, each
+/// at most once.
+pub(crate) fn accept_map<'de, D, K, V>(
     cx: &mut DecodeCx<'_>,
-    mut map: A,
-) -> Result<Option<std::collections::BTreeMap<K, V>>, A::Error> {
-    cx.enter_accept()?;
-    let mut out = std::collections::BTreeMap::new();
-    let mut entries = 0;
-    let mut unknown = String::new();
-    loop {
-        let seed = IndexKey {
-            find: K::variant_by_name,
-            unknown: &mut unknown,
-        };
-        let Some(index) = map.next_key_seed(seed)? else {
-            break;
-        };
-        cx.count_entry_accept(&mut entries)?;
-        let Some(key) = variant_at::<K>((index != UNKNOWN).then_some(index), cx.release)
-            .and_then(K::from_variant_index)
-        else {
-            return Err(not_accepted());
-        };
-        let value = map.next_value_seed(AcceptSeed::<V> {
-            cx: &mut *cx,
-            _marker: std::marker::PhantomData,
-        })?;
-        if out.insert(key, value).is_some() {
-            return Err(not_accepted());
+    deserializer: D,
+) -> Result<std::collections::BTreeMap<K, V>, D::Error>
+where
+    D: de::Deserializer<'de>,
+    K: MetricEnum + Ord,
+    V: MetricValue,
+{
+    struct MapVisitor<'a, 'v, K, V>(&'a mut DecodeCx<'v>, std::marker::PhantomData<(K, V)>);
+    impl<'de, K: MetricEnum + Ord, V: MetricValue> Visitor<'de> for MapVisitor<'_, '_, K, V> {
+        type Value = std::collections::BTreeMap<K, V>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            write!(f, "an object keyed by {}", K::NAME)
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let cx = self.0;
+            cx.enter_accept()?;
+            let mut out = std::collections::BTreeMap::new();
+            let mut entries = 0;
+            let mut unknown = String::new();
+            loop {
+                let seed = IndexKey {
+                    find: K::variant_by_name,
+                    unknown: &mut unknown,
+                };
+                let Some(index) = map.next_key_seed(seed)? else {
+                    break;
+                };
+                cx.count_entry_accept(&mut entries)?;
+                let key = (index != UNKNOWN).then_some(index);
+                let key =
+                    accepted(variant_at::<K>(key, cx.release).and_then(K::from_variant_index))?;
+                let value = map.next_value_seed(AcceptSeed::<V> {
+                    cx: &mut *cx,
+                    _marker: std::marker::PhantomData,
+                })?;
+                if out.insert(key, value).is_some() {
+                    return Err(not_accepted());
+                }
+            }
+            cx.leave();
+            Ok(out)
         }
     }
-    cx.leave();
-    Ok(Some(out))
+    deserializer.deserialize_map(MapVisitor::<K, V>(cx, std::marker::PhantomData))
 }
 
-/// `decode_metric` (mode [`Validate`]) and `decode_accept` (mode [`Accept`]) of a
-/// `BTreeMap` keyed by a closed enum: keys must be variants that exist at the release, each
-/// at most once.
-pub(crate) fn decode_map<'de, D, K, V, M>(
+/// `decode_metric` of a `BTreeMap` keyed by a closed enum: keys must be variants that exist
+/// at the release, each at most once.
+pub(crate) fn decode_map<'de, D, K, V>(
     cx: &mut DecodeCx<'_>,
     deserializer: D,
 ) -> Result<Option<std::collections::BTreeMap<K, V>>, D::Error>
@@ -910,21 +924,15 @@ where
     D: de::Deserializer<'de>,
     K: MetricEnum + Ord,
     V: MetricValue,
-    M: ReadMode,
 {
-    struct MapVisitor<'a, 'v, K, V, M>(&'a mut DecodeCx<'v>, std::marker::PhantomData<(K, V, M)>);
-    impl<'de, K: MetricEnum + Ord, V: MetricValue, M: ReadMode> Visitor<'de>
-        for MapVisitor<'_, '_, K, V, M>
-    {
+    struct MapVisitor<'a, 'v, K, V>(&'a mut DecodeCx<'v>, std::marker::PhantomData<(K, V)>);
+    impl<'de, K: MetricEnum + Ord, V: MetricValue> Visitor<'de> for MapVisitor<'_, '_, K, V> {
         type Value = Option<std::collections::BTreeMap<K, V>>;
         fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
             write!(f, "an object keyed by {}", K::NAME)
         }
         fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
             let cx = self.0;
-            if M::ACCEPT {
-                return accept_map_entries(cx, map);
-            }
             cx.enter()?;
             let since = cx.violations.len();
             let mut out = std::collections::BTreeMap::new();
@@ -997,19 +1005,14 @@ where
         }
         reject_other_types!(format!("an object keyed by {}", K::NAME));
     }
-    impl<K: MetricEnum, V, M> MapVisitor<'_, '_, K, V, M> {
+    impl<K: MetricEnum, V> MapVisitor<'_, '_, K, V> {
         fn wrong<T, E>(self, found: Found<'_>) -> Result<Option<T>, E> {
             let message = format!("expected an object keyed by {}, found {found}", K::NAME);
             self.0.violate(String::new(), "type", message);
             Ok(None)
         }
     }
-    let visitor = MapVisitor::<K, V, M>(cx, std::marker::PhantomData);
-    if M::ACCEPT {
-        deserializer.deserialize_map(visitor)
-    } else {
-        deserializer.deserialize_any(visitor)
-    }
+    deserializer.deserialize_any(MapVisitor::<K, V>(cx, std::marker::PhantomData))
 }
 
 /// `usize::MAX`: no field or variant has this key (its text is in the seed's `unknown`).
@@ -1148,7 +1151,7 @@ pub fn accept_struct<'de, D: de::Deserializer<'de>, T: DecodeFields>(
 /// records unknown keys, fields the release does not have, duplicates and missing fields.
 /// The hot path holds only the flags; everything a message needs is looked up when a
 /// violation is recorded.
-pub struct FieldReader<T, const N: usize, M = Validate> {
+pub struct FieldReader<T, const N: usize, M> {
     marker: std::marker::PhantomData<(fn() -> T, M)>,
     /// Per field: whether the release has it (for [`DecodeFields::field_index`]).
     present: [bool; N],
