@@ -86,10 +86,15 @@ impl<'v> DecodeCx<'v> {
         E::custom("limit exceeded")
     }
 
+    /// One level deeper, within the depth limit: over it, the validating read records a
+    /// `limit` violation, the accepting read stops without a record.
     #[inline]
-    fn enter<E: de::Error>(&mut self) -> Result<(), E> {
+    fn enter<M: ReadMode, E: de::Error>(&mut self) -> Result<(), E> {
         self.depth += 1;
         if self.depth > self.limits.max_depth {
+            if M::ACCEPT {
+                return Err(not_accepted());
+            }
             let message = format!(
                 "nested deeper than the limit of {} levels",
                 self.limits.max_depth
@@ -104,36 +109,19 @@ impl<'v> DecodeCx<'v> {
         self.depth -= 1;
     }
 
+    /// One entry more in an object or array, within the entry limit (as [`DecodeCx::enter`]).
     #[inline]
-    fn count_entry<E: de::Error>(&mut self, entries: &mut usize) -> Result<(), E> {
+    fn count_entry<M: ReadMode, E: de::Error>(&mut self, entries: &mut usize) -> Result<(), E> {
         *entries += 1;
         if *entries > self.limits.max_map_entries {
+            if M::ACCEPT {
+                return Err(not_accepted());
+            }
             let message = format!(
                 "more than {} entries, the limit",
                 self.limits.max_map_entries
             );
             return Err(self.limit(message));
-        }
-        Ok(())
-    }
-
-    /// [`DecodeCx::enter`] of the accepting read: over the limit, it stops without a record
-    /// (the validating read records it).
-    #[inline]
-    fn enter_accept<E: de::Error>(&mut self) -> Result<(), E> {
-        self.depth += 1;
-        if self.depth > self.limits.max_depth {
-            return Err(not_accepted());
-        }
-        Ok(())
-    }
-
-    /// [`DecodeCx::count_entry`] of the accepting read.
-    #[inline]
-    fn count_entry_accept<E: de::Error>(&self, entries: &mut usize) -> Result<(), E> {
-        *entries += 1;
-        if *entries > self.limits.max_map_entries {
-            return Err(not_accepted());
         }
         Ok(())
     }
@@ -167,7 +155,7 @@ impl<'de, T: MetricValue> DeserializeSeed<'de> for Seed<'_, '_, T> {
     }
 }
 
-/// How a struct's fields are read: [`Validate`] or [`Accept`].
+/// How a struct's fields are read: validating or accepting (the two modes of this module).
 #[doc(hidden)]
 pub trait ReadMode {
     /// Whether this is the accepting read.
@@ -175,15 +163,14 @@ pub trait ReadMode {
 }
 
 /// The validating read: every violation is recorded, with its pointer, and reading goes on.
-#[doc(hidden)]
-pub enum Validate {}
+pub(crate) enum Validate {}
 
 /// The accepting read, tried first: it takes a valid payload as plain serde would (typed
 /// reads, no records), and stops at the first doubt, after which the validating read reads
 /// the payload again and says what is wrong. It accepts nothing the validating read
-/// rejects (the differential and fuzz tests hold both to the schema).
-#[doc(hidden)]
-pub enum Accept {}
+/// rejects (the differential test checks the two reads against each other on every case,
+/// and both, through `decode`, against the schema).
+pub(crate) enum Accept {}
 
 impl ReadMode for Validate {
     const ACCEPT: bool = false;
@@ -297,10 +284,10 @@ impl<'de> Visitor<'de> for Skip<'_, '_> {
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let cx = self.0;
-        cx.enter()?;
+        cx.enter::<Validate, _>()?;
         let mut entries = 0;
         while map.next_key::<IgnoredAny>()?.is_some() {
-            cx.count_entry(&mut entries)?;
+            cx.count_entry::<Validate, _>(&mut entries)?;
             map.next_value_seed(Skip(cx))?;
         }
         cx.leave();
@@ -308,10 +295,10 @@ impl<'de> Visitor<'de> for Skip<'_, '_> {
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         let cx = self.0;
-        cx.enter()?;
+        cx.enter::<Validate, _>()?;
         let mut entries = 0;
         loop {
-            cx.count_entry(&mut entries)?;
+            cx.count_entry::<Validate, _>(&mut entries)?;
             if seq.next_element_seed(Skip(cx))?.is_none() {
                 break;
             }
@@ -593,17 +580,20 @@ fn lookup_variant<E: MetricEnum>(name: &str, release: Release) -> Lookup {
 
 #[inline]
 fn lookup_index<E: MetricEnum>(index: usize, release: Release) -> Lookup {
-    match (index != UNKNOWN).then_some(index) {
-        Some(index) => {
-            let variant = &E::variants()[index];
-            if E::ALWAYS || variant.availability().exists_at(release) {
-                Lookup::Exists(index)
-            } else {
-                Lookup::Gated(when(variant.since(), variant.until(), release))
-            }
-        }
-        None => Lookup::Unknown,
+    if index == UNKNOWN {
+        Lookup::Unknown
+    } else if variant_exists::<E>(index, release) {
+        Lookup::Exists(index)
+    } else {
+        let variant = &E::variants()[index];
+        Lookup::Gated(when(variant.since(), variant.until(), release))
     }
+}
+
+/// Whether variant `index` of `E` exists at `release`.
+#[inline]
+fn variant_exists<E: MetricEnum>(index: usize, release: Release) -> bool {
+    E::ALWAYS || E::variants()[index].availability().exists_at(release)
 }
 
 /// "added in 3.4.0" / "removed in 2019.1.0", for something that does not exist at `release`.
@@ -752,16 +742,11 @@ pub fn accept_enum<'de, D: de::Deserializer<'de>, E: MetricEnum>(
         }
         #[inline]
         fn visit_str<Er: de::Error>(self, v: &str) -> Result<E, Er> {
-            accepted(variant_at::<E>(E::variant_by_name(v), self.0).and_then(E::from_variant_index))
+            let index = E::variant_by_name(v).filter(|&index| variant_exists::<E>(index, self.0));
+            accepted(index.and_then(E::from_variant_index))
         }
     }
     deserializer.deserialize_str(EnumVisitor::<E>(cx.release, std::marker::PhantomData))
-}
-
-/// The index of a variant that exists at `release`.
-#[inline]
-fn variant_at<E: MetricEnum>(index: Option<usize>, release: Release) -> Option<usize> {
-    index.filter(|&index| E::ALWAYS || E::variants()[index].availability().exists_at(release))
 }
 
 /// The visit methods of a visitor that expects an object (a struct or a map): any other
@@ -883,22 +868,19 @@ where
         }
         fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
             let cx = self.0;
-            cx.enter_accept()?;
+            cx.enter::<Accept, _>()?;
             let mut out = std::collections::BTreeMap::new();
             let mut entries = 0;
-            let mut unknown = String::new();
+            let release = cx.release;
             loop {
-                let seed = IndexKey {
-                    find: K::variant_by_name,
-                    unknown: &mut unknown,
-                };
+                let seed = AcceptKey(|name: &str| {
+                    K::variant_by_name(name).filter(|&index| variant_exists::<K>(index, release))
+                });
                 let Some(index) = map.next_key_seed(seed)? else {
                     break;
                 };
-                cx.count_entry_accept(&mut entries)?;
-                let key = (index != UNKNOWN).then_some(index);
-                let key =
-                    accepted(variant_at::<K>(key, cx.release).and_then(K::from_variant_index))?;
+                cx.count_entry::<Accept, _>(&mut entries)?;
+                let key = accepted(K::from_variant_index(index))?;
                 let value = map.next_value_seed(AcceptSeed::<V> {
                     cx: &mut *cx,
                     _marker: std::marker::PhantomData,
@@ -933,7 +915,7 @@ where
         }
         fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
             let cx = self.0;
-            cx.enter()?;
+            cx.enter::<Validate, _>()?;
             let since = cx.violations.len();
             let mut out = std::collections::BTreeMap::new();
             // The variants read (this read runs only on a rejected payload).
@@ -953,7 +935,7 @@ where
                         return Err(error);
                     }
                 };
-                cx.count_entry(&mut entries)?;
+                cx.count_entry::<Validate, _>(&mut entries)?;
                 let name: &str = match index {
                     UNKNOWN => &unknown,
                     index => K::variants()[index].name(),
@@ -1051,13 +1033,12 @@ impl<F: FnOnce(&str) -> Option<usize>> Visitor<'_> for IndexKey<'_, F> {
     }
 }
 
-/// Reads a struct's key as its field's index, for the accepting read: an unknown key ends it.
-struct AcceptKey<'p, T> {
-    present: &'p [bool],
-    marker: std::marker::PhantomData<fn() -> T>,
-}
+/// Reads an object key as the index `find` gives it, for the accepting read: a key it does
+/// not find ends the read. (Unlike [`IndexKey`], it keeps no unknown key: with that buffer
+/// captured, serde_json's key reading is not inlined into the generated loop.)
+struct AcceptKey<F>(F);
 
-impl<'de, T: DecodeFields> DeserializeSeed<'de> for AcceptKey<'_, T> {
+impl<'de, F: FnOnce(&str) -> Option<usize>> DeserializeSeed<'de> for AcceptKey<F> {
     type Value = usize;
     #[inline]
     fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<usize, D::Error> {
@@ -1065,14 +1046,14 @@ impl<'de, T: DecodeFields> DeserializeSeed<'de> for AcceptKey<'_, T> {
     }
 }
 
-impl<T: DecodeFields> Visitor<'_> for AcceptKey<'_, T> {
+impl<F: FnOnce(&str) -> Option<usize>> Visitor<'_> for AcceptKey<F> {
     type Value = usize;
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a key")
     }
     #[inline]
     fn visit_str<E: de::Error>(self, v: &str) -> Result<usize, E> {
-        T::field_index(v, self.present).ok_or_else(not_accepted)
+        accepted((self.0)(v))
     }
 }
 
@@ -1105,7 +1086,7 @@ pub fn decode_struct<'de, D: de::Deserializer<'de>, T: DecodeFields>(
         }
         #[inline]
         fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-            self.0.enter()?;
+            self.0.enter::<Validate, _>()?;
             // Returned as it comes (not unwrapped and wrapped again, which copies a large
             // struct once more); after an error the depth no longer matters.
             let value = T::decode_fields::<A, Validate>(self.0, map);
@@ -1138,7 +1119,7 @@ pub fn accept_struct<'de, D: de::Deserializer<'de>, T: DecodeFields>(
         }
         #[inline]
         fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
-            self.0.enter_accept()?;
+            self.0.enter::<Accept, _>()?;
             let value = accepted(T::decode_fields::<A, Accept>(self.0, map)?);
             self.0.leave();
             value
@@ -1202,14 +1183,12 @@ impl<T: DecodeFields, const N: usize, M: ReadMode> FieldReader<T, N, M> {
         map: &mut A,
     ) -> Result<Option<usize>, A::Error> {
         if M::ACCEPT {
-            let seed = AcceptKey::<T> {
-                present: &self.present,
-                marker: std::marker::PhantomData,
-            };
+            let present = &self.present;
+            let seed = AcceptKey(|key: &str| T::field_index(key, present));
             let Some(index) = map.next_key_seed(seed)? else {
                 return Ok(None);
             };
-            cx.count_entry_accept(&mut self.entries)?;
+            cx.count_entry::<M, _>(&mut self.entries)?;
             return match self.state.get_mut(index) {
                 Some(state @ FieldState::Expected) => {
                     *state = FieldState::Seen;
@@ -1232,7 +1211,7 @@ impl<T: DecodeFields, const N: usize, M: ReadMode> FieldReader<T, N, M> {
                     return Err(error);
                 }
             };
-            cx.count_entry(&mut self.entries)?;
+            cx.count_entry::<M, _>(&mut self.entries)?;
             if let Some(state @ FieldState::Expected) = self.state.get_mut(index) {
                 *state = FieldState::Seen;
                 return Ok(Some(index));
