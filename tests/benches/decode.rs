@@ -103,8 +103,6 @@ impl ShapeVisitor for Table {
             return;
         }
         let [(all_at, all_bytes, _), (half_at, half_bytes, _)] = inputs::<T>();
-        let rounds = 101;
-        let batch = Duration::from_millis(1);
         let all = interleaved(
             || {
                 black_box(plain::<T::Full>(black_box(&all_bytes)));
@@ -112,8 +110,6 @@ impl ShapeVisitor for Table {
             || {
                 black_box(ours::<T>(black_box(&all_at), black_box(&all_bytes)));
             },
-            rounds,
-            batch,
         );
         let half = interleaved(
             || {
@@ -122,8 +118,6 @@ impl ShapeVisitor for Table {
             || {
                 black_box(ours::<T>(black_box(&half_at), black_box(&half_bytes)));
             },
-            rounds,
-            batch,
         );
         self.rows.push(Row {
             label: format!("`{}` (at {all_at}, {} bytes)", T::LABEL, all_bytes.len()),

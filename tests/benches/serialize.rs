@@ -73,8 +73,6 @@ impl ShapeVisitor for Table {
         let mut base_buffer = Vec::with_capacity(4096);
         let mut our_buffer = Vec::with_capacity(4096);
         let [(all_at, _), (half_at, _)] = cases::<T>();
-        let rounds = 101;
-        let batch = Duration::from_millis(1);
         let all = interleaved(
             || {
                 black_box(write(&mut base_buffer, black_box(&full)));
@@ -85,8 +83,6 @@ impl ShapeVisitor for Table {
                     &black_box(&value).at(black_box(&all_at)),
                 ));
             },
-            rounds,
-            batch,
         );
         let halved = interleaved(
             || {
@@ -98,8 +94,6 @@ impl ShapeVisitor for Table {
                     &black_box(&value).at(black_box(&half_at)),
                 ));
             },
-            rounds,
-            batch,
         );
         self.rows.push(Row {
             label: format!("`{}` (at {all_at})", T::LABEL),

@@ -73,9 +73,9 @@ const resolve = (root, node) => {
   return node.properties ? node : null;
 };
 // The first nested struct (per the schema, not a map) directly inside `value`, or null.
-const nestedStruct = (root, schema, value) => {
+const nestedStruct = (schema, value) => {
   const found = Object.entries(value).find(
-    ([key, child]) => isObject(child) && resolve(root, schema.properties[key] ?? {}),
+    ([key, child]) => isObject(child) && resolve(schema, schema.properties[key] ?? {}),
   );
   return found ? found[1] : null;
 };
@@ -123,7 +123,7 @@ for (const payloadName of payloadNames) {
     }
     previous = { name, validate };
     const altered = JSON.parse(JSON.stringify(payload));
-    const inner = nestedStruct(schemaOf.get(name), schemaOf.get(name), altered);
+    const inner = nestedStruct(schemaOf.get(name), altered);
     if (inner) {
       inner.unexpectedNested = 1;
       if (validate(altered)) problems.push(`${name}: a payload with an unknown nested key is accepted`);

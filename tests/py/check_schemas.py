@@ -41,10 +41,10 @@ def resolve(root, node):
     return node if "properties" in node else None
 
 
-def nested_struct(root, schema, value):
+def nested_struct(schema, value):
     """The first nested struct (per the schema, not a map) directly inside `value`, or None."""
     for key, child in value.items():
-        child_schema = resolve(root, schema["properties"].get(key, {}))
+        child_schema = resolve(schema, schema["properties"].get(key, {}))
         if isinstance(child, dict) and child_schema is not None:
             return child
     return None
@@ -106,7 +106,7 @@ def main(schema_dir, payload_dir):
                     newer += 1
             previous = (name, validator)
             altered = json.loads(json.dumps(payload))
-            inner = nested_struct(schema, schema, altered)
+            inner = nested_struct(schema, altered)
             if inner is not None:
                 inner["unexpectedNested"] = 1
                 if validator.is_valid(altered):

@@ -33,14 +33,15 @@ fn time(f: &mut impl FnMut(), iterations: u64) -> f64 {
     start.elapsed().as_secs_f64() / iterations as f64
 }
 
-/// Times `base` and `ours` in `rounds` rounds of batches of about `batch` each, the order
-/// alternating from round to round.
-pub fn interleaved(
-    mut base: impl FnMut(),
-    mut ours: impl FnMut(),
-    rounds: usize,
-    batch: Duration,
-) -> Ratio {
+/// The rounds of [`interleaved`].
+const ROUNDS: usize = 101;
+/// The time of one batch of calls in a round.
+const BATCH: Duration = Duration::from_millis(1);
+
+/// Times `base` and `ours` in [`ROUNDS`] rounds of batches of about [`BATCH`] each, the
+/// order alternating from round to round.
+pub fn interleaved(mut base: impl FnMut(), mut ours: impl FnMut()) -> Ratio {
+    let (rounds, batch) = (ROUNDS, BATCH);
     // Warm up both, and size the batch by the slower of the two.
     let mut iterations = 1u64;
     loop {
@@ -72,7 +73,7 @@ pub fn interleaved(
 }
 
 /// Formats a time per call for the tables: `681 ns`, `1.41 µs`.
-pub fn show(time: Duration) -> String {
+fn show(time: Duration) -> String {
     let ns = time.as_secs_f64() * 1e9;
     if ns < 1000.0 {
         format!("{ns:.0} ns")
@@ -129,7 +130,10 @@ pub struct Row {
 /// Prints the table of `rows`; `what` names the measurement (`serialize`), `ours` our
 /// columns (`ours`, `decode`).
 pub fn print_table(what: &str, ours: &str, rows: &[Row]) {
-    println!("\n{what}, ours / plain serde (median of 101 interleaved rounds of 1 ms):\n");
+    println!(
+        "\n{what}, ours / plain serde (median of {ROUNDS} interleaved rounds of {} ms):\n",
+        BATCH.as_millis()
+    );
     println!(
         "| shape | plain, all | {ours}, all | {ours} / plain | plain, half | {ours}, half | {ours} / plain |"
     );
