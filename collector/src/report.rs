@@ -152,6 +152,21 @@ pub struct WeekRow {
     pub partial: bool,
 }
 
+impl WeekRow {
+    /// The week's Monday, marked `*` when the week is partial.
+    pub fn label(&self) -> String {
+        format!("{}{}", self.week, if self.partial { "*" } else { "" })
+    }
+}
+
+/// What the `*` of a partial week means, under the weekly table and chart.
+pub const PARTIAL_WEEK_NOTE: &str = "* the week had not ended when the window did: counted whole, as far as submissions have arrived";
+
+/// Whether the last of `weeks` (the only one that can be) is partial.
+pub fn ends_in_partial_week(weeks: &[WeekRow]) -> bool {
+    weeks.last().is_some_and(|week| week.partial)
+}
+
 fn is_zero(n: &usize) -> bool {
     *n == 0
 }
@@ -1169,8 +1184,7 @@ pub fn render_text(report: &Report) -> String {
             let _ = writeln!(out, " {:>9}", "other");
             for week in &payload.weekly {
                 let total = week.installations.unwrap_or(0);
-                let label = format!("{}{}", week.week, if week.partial { "*" } else { "" });
-                let _ = write!(out, "  {label:<11}{total:>8}");
+                let _ = write!(out, "  {:<11}{total:>8}", week.label());
                 let mut other = total;
                 for line in &shown {
                     let n = week.release_lines.get(line).copied().unwrap_or(0);
@@ -1179,11 +1193,8 @@ pub fn render_text(report: &Report) -> String {
                 }
                 let _ = writeln!(out, " {other:>9}");
             }
-            if payload.weekly.iter().any(|w| w.partial) {
-                let _ = writeln!(
-                    out,
-                    "  * the week had not ended at the window's end: counted whole, as far as submissions have arrived"
-                );
+            if ends_in_partial_week(&payload.weekly) {
+                let _ = writeln!(out, "  {PARTIAL_WEEK_NOTE}");
             }
         }
 

@@ -173,6 +173,22 @@ fn rows(rt: &Runtime, url: &str, sql: &'static str) -> Vec<(String, String, Stri
     })
 }
 
+/// The rows of the weekly view: (week, version, installations), in order.
+fn weekly_view(rt: &Runtime, url: &str) -> Vec<(String, String, String)> {
+    rows(
+        rt,
+        url,
+        "SELECT CAST(week AS TEXT), version, CAST(installations AS TEXT) FROM update_check_weekly ORDER BY 1, 2",
+    )
+}
+
+/// `rows` as [`rows`] returns them.
+fn owned(rows: &[(&str, &str, &str)]) -> Vec<(String, String, String)> {
+    rows.iter()
+        .map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string()))
+        .collect()
+}
+
 /// Runs `sql` on the database at `url`.
 fn execute(rt: &Runtime, url: &str, sql: &'static str) {
     rt.block_on(async {
@@ -250,6 +266,13 @@ fn the_weekly_trend_counts_each_installation_once_a_week(db: Db) {
         .map(|w| w.partial)
         .collect();
     assert_eq!(partial, [false, true]);
+    // The terminal report marks it, and says what the mark means.
+    let text = collector::report::render_text(&report);
+    assert!(text.contains("2026-11-23*"), "{text}");
+    assert!(
+        text.contains(collector::report::PARTIAL_WEEK_NOTE),
+        "{text}"
+    );
     // A window that ends two hours into a week (before most installations have checked
     // in): the trend ends with the week before, whole, never with a fall to nearly zero.
     let monday_morning = Options {
@@ -263,14 +286,17 @@ fn the_weekly_trend_counts_each_installation_once_a_week(db: Db) {
         .map(|w| (w.week.as_str(), w.partial))
         .collect();
     assert_eq!(weeks, [("2026-11-16", false), ("2026-11-23", false)]);
-    let view = "SELECT CAST(week AS TEXT), version, CAST(installations AS TEXT) FROM update_check_weekly ORDER BY 1, 2";
-    let by_version = [
+    let text = collector::report::render_text(&early);
+    assert!(
+        !text.contains(collector::report::PARTIAL_WEEK_NOTE),
+        "{text}"
+    );
+    let by_version = owned(&[
         ("2026-11-16", "2018.2.2", "2"),
         ("2026-11-23", "2018.3.0", "1"),
         ("2026-11-23", "2018.3.0-rc.1", "1"),
-    ]
-    .map(|(a, b, c)| (a.to_owned(), b.to_owned(), c.to_owned()));
-    assert_eq!(rows(&rt, &db.url(), view), by_version);
+    ]);
+    assert_eq!(weekly_view(&rt, &db.url()), by_version);
     rt.block_on(store.close());
 
     // A database of an older collector, whose rows predate the weeks table: a report
@@ -289,7 +315,7 @@ fn the_weekly_trend_counts_each_installation_once_a_week(db: Db) {
         "{refused}"
     );
     let store = open(&db, &rt);
-    assert_eq!(rows(&rt, &db.url(), view), by_version);
+    assert_eq!(weekly_view(&rt, &db.url()), by_version);
     let again = rt.block_on(store.report(&options())).unwrap();
     assert_eq!(
         serde_json::to_value(&again.payloads[0].weekly).unwrap(),
@@ -365,15 +391,13 @@ fn pre_releases_compare_as_semver_does(db: Db) {
     .to_vec();
     let report = rt.block_on(store.report(&options())).unwrap();
     assert_eq!(versions(&report), expected);
-    let weekly = "SELECT CAST(week AS TEXT), version, CAST(installations AS TEXT) FROM update_check_weekly ORDER BY 1, 2";
-    let by_week = [
+    let by_week = owned(&[
         ("2026-11-23", "2018.3.0-beta.11", "1"),
         ("2026-11-23", "2018.3.0-beta.2", "1"),
         ("2026-11-23", "2018.3.0-rc.10", "1"),
         ("2026-11-23", "2018.3.0-rc.2", "1"),
-    ]
-    .map(|(a, b, c)| (a.to_owned(), b.to_owned(), c.to_owned()));
-    assert_eq!(rows(&rt, &db.url(), weekly), by_week);
+    ]);
+    assert_eq!(weekly_view(&rt, &db.url()), by_week);
     rt.block_on(store.close());
 
     // A database of a collector that stored pre-releases as written, and so took rc.2 for
@@ -391,7 +415,10 @@ fn pre_releases_compare_as_semver_does(db: Db) {
     assert_eq!(rows(&rt, &db.url(), stored)[0].1, "!1rc!01210");
     let again = rt.block_on(store.report(&options())).unwrap();
     assert_eq!(versions(&again), expected);
-    assert_eq!(rows(&rt, &db.url(), weekly), by_week);
+    assert_eq!(weekly_view(&rt, &db.url()), by_week);
+    // Once: the pass leaves its marker, so a later start does not rewrite again.
+    let marker = "SELECT name, '', '' FROM collector_counters WHERE name = 'pre_release_order'";
+    assert_eq!(rows(&rt, &db.url(), marker).len(), 1);
     rt.block_on(store.close());
 }
 

@@ -88,10 +88,7 @@ pub fn weekly(weeks: &[WeekRow]) -> String {
         let Ok(mut chart) = chart else {
             return String::new();
         };
-        let labels: Vec<String> = weeks
-            .iter()
-            .map(|w| format!("{}{}", w.week, if w.partial { "*" } else { "" }))
-            .collect();
+        let labels: Vec<String> = weeks.iter().map(WeekRow::label).collect();
         let _ = chart
             .configure_mesh()
             .x_labels(weeks.len().min(9))

@@ -4,7 +4,10 @@
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
 use super::charts;
-use crate::report::{Bucket, Measure, MetricRow, PayloadReport, Report, Stats, percent};
+use crate::report::{
+    Bucket, Measure, MetricRow, PARTIAL_WEEK_NOTE, PayloadReport, Report, Stats,
+    ends_in_partial_week, percent,
+};
 use crate::storage::RejectedRow;
 
 /// The windows a reader can pick, in weeks.
@@ -111,8 +114,8 @@ fn payload_section(report: &PayloadReport, k: u64, weeks: u32) -> Markup {
                 h3 { "Active " (who) " by release line, week by week" }
                 figure.chart data-chart="weekly" data-weeks=(report.weekly.len()) {
                     (svg(charts::weekly(&report.weekly)))
-                    @if report.weekly.iter().any(|w| w.partial) {
-                        figcaption.muted { "* the week had not ended when the window did: counted whole, as far as submissions have arrived" }
+                    @if ends_in_partial_week(&report.weekly) {
+                        figcaption.muted { (PARTIAL_WEEK_NOTE) }
                     }
                 }
                 h3 { "Versions" }
