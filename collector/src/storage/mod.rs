@@ -146,12 +146,6 @@ pub enum Stored {
     Text(String),
 }
 
-/// PostgreSQL writers per collector, as for SQLite: one, whose batch grows with the load
-/// (several collectors sharing a database commit side by side). Measured with the load
-/// benchmark on 2 cores: 0.32–0.38× the no-op server with one writer, 0.25–0.34× with two,
-/// 0.27–0.28× with four (more, smaller commits cost the database more per row).
-const POSTGRES_WRITERS: usize = 1;
-
 /// The SQLite file a `sqlite:` URL names (`None` for an in-memory database).
 fn sqlite_path(url: &str) -> Option<std::path::PathBuf> {
     let rest = url
@@ -242,7 +236,8 @@ impl Store {
             // No ping before each batch: that is a round trip per commit; a broken
             // connection fails its batch (503, the clients retry) and is replaced.
             let write = PgPoolOptions::new()
-                .max_connections(POSTGRES_WRITERS as u32)
+                // The one writer's connection (see `writer::Handle::spawn`).
+                .max_connections(1)
                 .test_before_acquire(false)
                 .acquire_timeout(Duration::from_secs(10))
                 .connect_with(options.statement_cache_capacity(1024))
@@ -303,10 +298,6 @@ impl Store {
                         e
                     }
                 })?;
-                let writers = match dialect {
-                    Dialect::Sqlite => 1,
-                    Dialect::Postgres => POSTGRES_WRITERS,
-                };
                 let file = match dialect {
                     Dialect::Sqlite => sqlite_path(url).and_then(|path| {
                         let (device, inode) = writer::identity(&path)?;
@@ -323,7 +314,6 @@ impl Store {
                     write,
                     Arc::clone(&tables),
                     dialect,
-                    writers,
                     settings,
                 ))
             }
@@ -565,7 +555,7 @@ impl Store {
     }
 
     /// Whether the database can take a write now: a write transaction begins and is rolled
-    /// back, through the writers (and for SQLite, the file is still the one opened).
+    /// back, through the writer (and for SQLite, the file is still the one opened).
     pub async fn health(&self) -> Result<(), StoreError> {
         self.writer()?.probe().await
     }
@@ -581,7 +571,7 @@ impl Store {
         Ok(value.unwrap_or(0))
     }
 
-    /// Stops the writers (after the writes queued so far) and closes the pools.
+    /// Stops the writer (after the writes queued so far) and closes the pools.
     pub async fn close(&self) {
         if let Some(writer) = &self.writer {
             writer.close().await;
