@@ -43,7 +43,7 @@ pub struct Collector {
     limiters: Arc<Limiters>,
     trusted: TrustedProxies,
     checks: Arc<AtomicU64>,
-    /// The pointer of each payload's installation id, if it has one.
+    /// The top-level key of each payload's installation id, if it has one.
     installations: HashMap<&'static str, String>,
     /// The last health probe and when it ran: one probe at a time, its answer kept 1 s.
     health: Arc<tokio::sync::Mutex<Option<Probed>>>,
@@ -444,7 +444,7 @@ async fn handle(
             let installation = app
                 .installations
                 .get(payload)
-                .and_then(|pointer| value.pointer(pointer)?.as_str())
+                .and_then(|key| value.get(key)?.as_str())
                 .and_then(|id| Uuid::parse_str(id).ok());
             if let Some(id) = installation
                 && let Err(wait) = app.limiters.check_installation(id)

@@ -126,8 +126,8 @@ pub struct Table {
     pub name: String,
     /// The model.
     pub model: Model,
-    /// The JSON pointer of the top-level installation id, when the payload has one: the
-    /// analytics count installations by it.
+    /// The key of the top-level installation id, when the payload has one: the analytics
+    /// count installations by it.
     pub installation: Option<String>,
     /// The leaf columns, in declaration order.
     pub columns: Vec<Column>,
@@ -206,7 +206,6 @@ impl Table {
     /// The table of `model`: its columns over all versions.
     pub fn of(model: Model) -> Table {
         let leaves = model.leaves();
-        let version_pointer = model.version_key().map(|key| format!("/{key}"));
         // The installation id: a top-level field every version sends (an id that some
         // versions lack cannot count installations).
         let installation = leaves
@@ -217,14 +216,14 @@ impl Table {
                     && leaf.availability.since().is_none()
                     && leaf.availability.until().is_none()
             })
-            .map(|leaf| leaf.pointer.clone());
+            .map(|leaf| leaf.keys[0].to_owned());
         let mut taken: BTreeSet<String> = ENVELOPE.iter().map(|s| (*s).to_owned()).collect();
         taken.insert("body".to_owned());
         let mut columns: Vec<Column> = Vec::new();
         for leaf in leaves {
-            if Some(&leaf.pointer) == version_pointer.as_ref()
-                || Some(&leaf.pointer) == installation.as_ref()
-            {
+            // The version and the installation id are envelope columns.
+            let top_level = |key: Option<&str>| leaf.keys.len() == 1 && key == Some(leaf.keys[0]);
+            if top_level(model.version_key()) || top_level(installation.as_deref()) {
                 continue;
             }
             let kind = Kind::of(leaf.shape);
@@ -339,12 +338,7 @@ impl Table {
 
     /// The installation id an accepted payload carries, when the table has one.
     pub fn installation_id<'v>(&self, payload: &'v Value) -> Option<&'v str> {
-        let pointer = self.installation.as_deref()?;
-        // A top-level key (see `Table::of`): no escaping to undo unless it has `~`.
-        match pointer.strip_prefix('/').filter(|key| !key.contains('~')) {
-            Some(key) => payload.get(key)?.as_str(),
-            None => payload.pointer(pointer)?.as_str(),
-        }
+        payload.get(self.installation.as_deref()?)?.as_str()
     }
 }
 
@@ -761,7 +755,7 @@ mod tests {
     fn the_reference_update_check_has_a_column_per_leaf_metric() {
         let table = Table::of(schema::models()[0]);
         assert_eq!(table.name, "update_check");
-        assert_eq!(table.installation.as_deref(), Some("/installationId"));
+        assert_eq!(table.installation.as_deref(), Some("installationId"));
         // Every leaf but the version and installation id (envelope columns): 19 fields, of
         // which two maps (9 + 5 keys) and three nested structs of two fields each.
         assert_eq!(table.columns.len(), 19 - 5 + 9 + 5 + 3 * 2);
