@@ -13,7 +13,8 @@ use serde::Serialize;
 use sqlx::Row as _;
 
 use crate::storage::layout::{
-    Column, Dialect, Kind, REJECTED, REJECTED_RULES, Table, newest_version_first, quoted, week_of,
+    Column, Dialect, Kind, REJECTED, REJECTED_RULES, Table, calendar_week, newest_version_first,
+    quoted, week_of,
 };
 use crate::storage::{
     Pool, Store, StoreError, Stored, on_pool, read_leaves, select_leaves, timestamp,
@@ -483,9 +484,11 @@ impl Store {
             .duration_since(SystemTime::UNIX_EPOCH)
             .unwrap_or_default()
             .as_secs();
-        let days = until_secs.saturating_sub(86_400) / 86_400;
-        // 1970-01-01 was a Thursday: day 4 is a Monday.
-        let monday = days.saturating_sub((days + 3) % 7);
+        let day_before = until
+            .checked_sub(Duration::from_secs(86_400))
+            .unwrap_or(SystemTime::UNIX_EPOCH);
+        // Week `w` begins on day `7w - 3` (1970-01-01 was a Thursday).
+        let monday = (calendar_week(day_before) * 7).saturating_sub(3);
         let first = monday.saturating_sub(7 * u64::from(options.trend_weeks.max(1) - 1));
         let date = |day: u64| {
             timestamp(SystemTime::UNIX_EPOCH + Duration::from_secs(day * 86_400))[..10].to_owned()

@@ -6,6 +6,7 @@
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
+use std::time::SystemTime;
 
 use metrics_core::{Leaf, Model, Shape};
 use serde_json::Value;
@@ -566,6 +567,18 @@ fn last_week(dialect: Dialect) -> &'static str {
     }
 }
 
+/// The calendar week (Monday to Sunday, UTC) of `time`, numbered from the epoch's week:
+/// the order of the weeks table's keys.
+pub fn calendar_week(time: SystemTime) -> u64 {
+    let days = time
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs()
+        / 86_400;
+    // 1970-01-01 was a Thursday: day 4 is the first Monday.
+    (days + 3) / 7
+}
+
 /// The Monday (UTC) of the week of the time `expression`, as a date.
 pub fn week_of(dialect: Dialect, expression: &str) -> String {
     match dialect {
@@ -678,6 +691,19 @@ fn views(tables: &[Table], dialect: Dialect) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn calendar_weeks_run_from_monday_to_sunday_in_utc() {
+        let week = |text: &str| calendar_week(humantime::parse_rfc3339(text).unwrap());
+        // 2026-11-30 is a Monday.
+        assert_eq!(
+            week("2026-11-29T23:59:59.999Z") + 1,
+            week("2026-11-30T00:00:00Z")
+        );
+        assert_eq!(week("2026-11-30T00:00:00Z"), week("2026-12-06T23:59:59Z"));
+        assert_eq!(week("1970-01-04T12:00:00Z"), 0);
+        assert_eq!(week("1970-01-05T00:00:00Z"), 1);
+    }
 
     #[test]
     fn stored_pre_releases_sort_as_semver_orders_them() {

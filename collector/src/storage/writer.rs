@@ -532,7 +532,7 @@ async fn write(
         let installation = tables[table]
             .installation_id(&submission.value)
             .unwrap_or("");
-        let week = calendar_week(submission.received_at);
+        let week = super::layout::calendar_week(submission.received_at);
         accepted.push((table, week, installation, index, submission));
     }
     accepted.sort_by(|a, b| {
@@ -653,18 +653,6 @@ async fn write(
     Ok(outcomes)
 }
 
-/// The calendar week (Monday to Sunday, UTC) of `time`, numbered from the epoch's week:
-/// the order of the weeks table's keys.
-fn calendar_week(time: SystemTime) -> u64 {
-    let days = time
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .unwrap_or_default()
-        .as_secs()
-        / 86_400;
-    // 1970-01-01 was a Thursday: day 4 is the first Monday.
-    (days + 3) / 7
-}
-
 /// The version as stored: build metadata dropped, a pre-release kept.
 pub(crate) fn normalized(version: &metrics_core::Version) -> String {
     let mut semver = version.as_semver().clone();
@@ -738,22 +726,4 @@ async fn probe(connection: &mut Held) -> Result<(), StoreError> {
         }
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn calendar_weeks_run_from_monday_to_sunday_in_utc() {
-        let week = |text: &str| calendar_week(humantime::parse_rfc3339(text).unwrap());
-        // 2026-11-30 is a Monday.
-        assert_eq!(
-            week("2026-11-29T23:59:59.999Z") + 1,
-            week("2026-11-30T00:00:00Z")
-        );
-        assert_eq!(week("2026-11-30T00:00:00Z"), week("2026-12-06T23:59:59Z"));
-        assert_eq!(week("1970-01-04T12:00:00Z"), 0);
-        assert_eq!(week("1970-01-05T00:00:00Z"), 1);
-    }
 }
