@@ -1211,6 +1211,8 @@ pub fn render_text(report: &Report) -> String {
             }
         );
         for metric in &payload.metrics {
+            let count =
+                |n: &Option<u64>| n.map_or_else(hidden, |n| metric.measure.compact(n.into()));
             let figures = match &metric.stats {
                 Stats::Count {
                     min,
@@ -1221,11 +1223,11 @@ pub fn render_text(report: &Report) -> String {
                     ..
                 } => format!(
                     "min {} p50 {} p90 {} p99 {} max {}",
-                    min.map_or_else(hidden, |n| metric.measure.compact(u128::from(n))),
-                    p50.map_or_else(hidden, |n| metric.measure.compact(u128::from(n))),
-                    p90.map_or_else(hidden, |n| metric.measure.compact(u128::from(n))),
-                    p99.map_or_else(hidden, |n| metric.measure.compact(u128::from(n))),
-                    max.map_or_else(hidden, |n| metric.measure.compact(u128::from(n)))
+                    count(min),
+                    count(p50),
+                    count(p90),
+                    count(p99),
+                    count(max)
                 ),
                 Stats::MapKey { share, total } => format!(
                     "{} have it, total {}",

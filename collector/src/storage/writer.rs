@@ -535,14 +535,14 @@ async fn write(
         let week = super::layout::calendar_week(submission.received_at);
         accepted.push((table, week, installation, index, submission));
     }
-    accepted.sort_by(|a, b| {
-        (a.0, a.1, a.2, a.4.received_at, a.4.document_id).cmp(&(
-            b.0,
-            b.1,
-            b.2,
-            b.4.received_at,
-            b.4.document_id,
-        ))
+    accepted.sort_by_key(|&(table, week, installation, _, submission)| {
+        (
+            table,
+            week,
+            installation,
+            submission.received_at,
+            submission.document_id,
+        )
     });
     for (table, _, _, index, submission) in accepted {
         let fits = inserts.iter_mut().find(|(t, rows)| {
