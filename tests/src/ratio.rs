@@ -38,7 +38,7 @@ const ROUNDS: usize = 101;
 /// The time of one batch of calls in a round.
 const BATCH: Duration = Duration::from_millis(1);
 
-/// Times `base` and `ours` in [`ROUNDS`] rounds of batches of about [`BATCH`] each, the
+/// Times `base` and `ours` in `ROUNDS` rounds of batches of about `BATCH` each, the
 /// order alternating from round to round.
 pub fn interleaved(mut base: impl FnMut(), mut ours: impl FnMut()) -> Ratio {
     let (rounds, batch) = (ROUNDS, BATCH);
