@@ -62,10 +62,17 @@ pub trait MetricEnum: 'static {
             .count()
     }
 
-    /// The index in [`MetricEnum::variants`] of the variant named `name` (serialized name).
+    /// The index in [`MetricEnum::variants`] of the variant named `name` (serialized name,
+    /// as raw bytes: the accepting read takes names without checking UTF-8 or control
+    /// characters, so a name with one never matches; the derive rejects such names).
     #[doc(hidden)]
-    fn variant_by_name(name: &str) -> Option<usize> {
-        Self::variants().iter().position(|v| v.name() == name)
+    fn variant_by_name(name: &[u8]) -> Option<usize> {
+        if name.iter().any(|byte| *byte < b' ') {
+            return None;
+        }
+        Self::variants()
+            .iter()
+            .position(|v| v.name().as_bytes() == name)
     }
 
     /// The value of the variant at `index` in [`MetricEnum::variants`] (set by the derive;

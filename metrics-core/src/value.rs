@@ -117,6 +117,22 @@ pub trait MetricValue {
         Err(serde::de::Error::custom("no accepting read"))
     }
 
+    /// [`MetricValue::decode_accept`] into `slot`: a value is stored where its struct's
+    /// reader keeps it, not returned through the reads' layers.
+    #[doc(hidden)]
+    #[inline(always)]
+    fn decode_accept_into<'de, D: Deserializer<'de>>(
+        cx: &mut DecodeCx<'_>,
+        deserializer: D,
+        slot: &mut Option<Self>,
+    ) -> Result<(), D::Error>
+    where
+        Self: Sized,
+    {
+        *slot = Some(Self::decode_accept(cx, deserializer)?);
+        Ok(())
+    }
+
     /// The placeholder a decoded struct holds for a field its version does not have.
     #[doc(hidden)]
     fn absent_value() -> Option<Self>
@@ -231,7 +247,7 @@ unsigned_metric!(u8, u16, u32, u64, usize);
 
 /// Plain values that serialize the same at every release, through their `Serialize` impl.
 macro_rules! plain_metric {
-    ($($ty:ty => $shape:expr, $schema:expr, decode: |$cx:ident, $de:ident| $decode:expr, accept: |$ade:ident| $accept:expr, absent: $absent:expr;)*) => {$(
+    ($($ty:ty => $shape:expr, $schema:expr, decode: |$cx:ident, $de:ident| $decode:expr, accept: |$ade:ident| $accept:expr, $(accept_into: |$ide:ident, $slot:ident| $accept_into:expr,)? absent: $absent:expr;)*) => {$(
         impl MetricValue for $ty {
             type Itself = Self;
 
@@ -264,6 +280,13 @@ macro_rules! plain_metric {
             fn decode_accept<'de, D: Deserializer<'de>>(_: &mut DecodeCx<'_>, $ade: D) -> Result<Self, D::Error> {
                 $accept
             }
+
+            $(
+            #[inline(always)]
+            fn decode_accept_into<'de, D: Deserializer<'de>>(_: &mut DecodeCx<'_>, $ide: D, $slot: &mut Option<Self>) -> Result<(), D::Error> {
+                $accept_into
+            }
+            )?
 
             fn absent_value() -> Option<Self> {
                 Some($absent)
@@ -309,9 +332,13 @@ plain_metric! {
             de,
             "a SHA-1 digest (40 lowercase hex digits)",
             Sha1Digest::PATTERN,
-            |s| s.parse().ok(),
+            Sha1Digest::parse_hex,
         ),
-        accept: |de| decode::accept_pattern(de, |s| s.parse().ok()),
+        accept: |de| decode::accept_pattern(de, Sha1Digest::parse_hex),
+        accept_into: |de, slot| decode::accept_pattern_into(de, slot, |text, slot| {
+            *slot = Sha1Digest::parse_hex(text);
+            slot.is_some()
+        }),
         absent: Sha1Digest::default();
     InstallationId => Shape::InstallationId, schemars::json_schema!({
         "type": "string",
@@ -324,9 +351,9 @@ plain_metric! {
             de,
             "an installation id (a lowercase hyphenated UUID)",
             InstallationId::PATTERN,
-            |s| s.parse().ok(),
+            InstallationId::parse_hyphenated,
         ),
-        accept: |de| decode::accept_pattern(de, |s| s.parse().ok()),
+        accept: |de| decode::accept_pattern(de, InstallationId::parse_hyphenated),
         absent: InstallationId::from(uuid::Uuid::nil());
     Version => Shape::Version, schemars::json_schema!({
         "type": "string",
@@ -341,6 +368,7 @@ plain_metric! {
             decode::strict_version,
         ),
         accept: |de| decode::accept_pattern(de, decode::strict_version),
+        accept_into: |de, slot| decode::accept_pattern_into(de, slot, decode::strict_version_into),
         absent: Version::new(0, 0, 0);
 }
 

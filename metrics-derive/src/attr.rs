@@ -201,10 +201,21 @@ impl ItemAttrs {
             match key {
                 "rename" => {
                     let lit: LitStr = meta.value()?.parse()?;
-                    if lit.value().is_empty() {
+                    let value = lit.value();
+                    if value.is_empty() {
                         cx.error_spanned_by(
                             &lit,
                             format!("empty `rename` on {what} `{name}`: give the JSON name"),
+                        );
+                    } else if let Some(control) = value.chars().find(|c| *c < ' ') {
+                        // The decoder matches names as raw bytes, where serde_json does not
+                        // reject an unescaped control character.
+                        cx.error_spanned_by(
+                            &lit,
+                            format!(
+                                "`rename` on {what} `{name}` has a control character ({:?}): a JSON name of a metric is printable text; remove it",
+                                control
+                            ),
                         );
                     }
                     out.rename = Some(lit);

@@ -393,6 +393,79 @@ fn bad_enum_values_and_map_keys() {
     );
 }
 
+/// Both reads, alone: the accepting one (`None` when it does not take the payload) and the
+/// validating one.
+fn both_reads(version: &str, bytes: &[u8]) -> (Option<Small>, Result<Small, Violations>) {
+    use metrics_core::__private::{read_accepting, read_validating};
+    let limits = Limits::default();
+    (
+        read_accepting::<Small>(&v(version), bytes, &limits).map(|d| d.into_value()),
+        read_validating::<Small>(&v(version), bytes, &limits).map(|d| d.into_value()),
+    )
+}
+
+/// The accepting read matches keys and enum names as raw bytes (serde_json then checks
+/// neither UTF-8 nor control characters): escapes still spell a name, and whatever the
+/// validating read rejects in a name, the accepting read does not take.
+#[test]
+fn names_are_matched_as_json_strings() {
+    // Escapes in a key, an enum value and a map key spell the name.
+    let escaped = br#"{"co\u0075nt":1,"kind":"\u0061lpha","perKind":{"g\u0061mma":2},"ratio":1}"#;
+    let (accepted, validated) = both_reads("2.0", escaped);
+    let accepted = accepted.expect("the accepting read takes escaped names");
+    let validated = validated.unwrap();
+    for value in [&accepted, &validated] {
+        assert_eq!(value.count, 1);
+        assert_eq!(value.kind, Kind::Alpha);
+        assert_eq!(value.per_kind, BTreeMap::from([(Kind::Gamma, 2)]));
+    }
+    // What the validating read rejects in a name: invalid UTF-8, an unescaped control
+    // character, a lone surrogate; in a key, an enum value and a map key.
+    let cases: [(&str, Vec<u8>); 9] = [
+        (
+            "key, invalid UTF-8",
+            b"{\"count\xff\":1,\"kind\":\"alpha\",\"perKind\":{},\"ratio\":1}".to_vec(),
+        ),
+        (
+            "key, control character",
+            b"{\"count\n\":1,\"kind\":\"alpha\",\"perKind\":{},\"ratio\":1}".to_vec(),
+        ),
+        (
+            "key, lone surrogate",
+            br#"{"count\ud800":1,"kind":"alpha","perKind":{},"ratio":1}"#.to_vec(),
+        ),
+        (
+            "enum value, invalid UTF-8",
+            b"{\"count\":1,\"kind\":\"alpha\xff\",\"perKind\":{},\"ratio\":1}".to_vec(),
+        ),
+        (
+            "enum value, control character",
+            b"{\"count\":1,\"kind\":\"al\tpha\",\"perKind\":{},\"ratio\":1}".to_vec(),
+        ),
+        (
+            "enum value, lone surrogate",
+            br#"{"count":1,"kind":"alpha\udc00","perKind":{},"ratio":1}"#.to_vec(),
+        ),
+        (
+            "map key, invalid UTF-8",
+            b"{\"count\":1,\"kind\":\"alpha\",\"perKind\":{\"\xffgamma\":2},\"ratio\":1}".to_vec(),
+        ),
+        (
+            "map key, control character",
+            b"{\"count\":1,\"kind\":\"alpha\",\"perKind\":{\"gamma\x01\":2},\"ratio\":1}".to_vec(),
+        ),
+        (
+            "map key, lone surrogate",
+            br#"{"count":1,"kind":"alpha","perKind":{"\ud800gamma":2},"ratio":1}"#.to_vec(),
+        ),
+    ];
+    for (what, bytes) in cases {
+        let (accepted, validated) = both_reads("2.0", &bytes);
+        assert!(validated.is_err(), "{what}: the validating read takes it");
+        assert!(accepted.is_none(), "{what}: the accepting read takes it");
+    }
+}
+
 #[test]
 fn wrong_top_level_type() {
     for (payload, found) in [

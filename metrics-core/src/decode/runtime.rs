@@ -212,6 +212,20 @@ impl<'de, T: MetricValue> DeserializeSeed<'de> for AcceptSeed<'_, '_, T> {
     }
 }
 
+/// Reads a value of type `T` with [`MetricValue::decode_accept_into`], into `slot`.
+struct AcceptInto<'a, 'v, T> {
+    cx: &'a mut DecodeCx<'v>,
+    slot: &'a mut Option<T>,
+}
+
+impl<'de, T: MetricValue> DeserializeSeed<'de> for AcceptInto<'_, '_, T> {
+    type Value = ();
+    #[inline]
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        T::decode_accept_into(self.cx, deserializer, self.slot)
+    }
+}
+
 /// Reads the value of a map entry as `T`, prefixing `key` to the pointers of what it finds.
 #[inline]
 fn entry_value<'de, A: MapAccess<'de>, T: MetricValue>(
@@ -575,7 +589,10 @@ enum Lookup {
 }
 
 fn lookup_variant<E: MetricEnum>(name: &str, release: Release) -> Lookup {
-    lookup_index::<E>(E::variant_by_name(name).unwrap_or(UNKNOWN), release)
+    lookup_index::<E>(
+        E::variant_by_name(name.as_bytes()).unwrap_or(UNKNOWN),
+        release,
+    )
 }
 
 #[inline]
@@ -728,6 +745,32 @@ pub(crate) fn accept_pattern<'de, D: de::Deserializer<'de>, T>(
     deserializer.deserialize_str(PatternVisitor(parse))
 }
 
+/// `decode_accept_into` of a string with a pattern: `parse` stores the value in the slot and
+/// says whether the string is one.
+#[inline]
+pub(crate) fn accept_pattern_into<'de, D: de::Deserializer<'de>, T>(
+    deserializer: D,
+    slot: &mut Option<T>,
+    parse: impl FnOnce(&str, &mut Option<T>) -> bool,
+) -> Result<(), D::Error> {
+    struct PatternVisitor<'s, T, F>(&'s mut Option<T>, F);
+    impl<T, F: FnOnce(&str, &mut Option<T>) -> bool> Visitor<'_> for PatternVisitor<'_, T, F> {
+        type Value = ();
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a string")
+        }
+        #[inline]
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<(), E> {
+            if (self.1)(v, self.0) {
+                Ok(())
+            } else {
+                Err(not_accepted())
+            }
+        }
+    }
+    deserializer.deserialize_str(PatternVisitor(slot, parse))
+}
+
 /// `decode_accept` of a `#[derive(MetricEnum)]` value: a variant the release has.
 #[inline]
 pub fn accept_enum<'de, D: de::Deserializer<'de>, E: MetricEnum>(
@@ -741,12 +784,17 @@ pub fn accept_enum<'de, D: de::Deserializer<'de>, E: MetricEnum>(
             write!(f, "a {}", E::NAME)
         }
         #[inline]
-        fn visit_str<Er: de::Error>(self, v: &str) -> Result<E, Er> {
+        fn visit_bytes<Er: de::Error>(self, v: &[u8]) -> Result<E, Er> {
             let index = E::variant_by_name(v).filter(|&index| variant_exists::<E>(index, self.0));
             accepted(index.and_then(E::from_variant_index))
         }
+        #[inline]
+        fn visit_str<Er: de::Error>(self, v: &str) -> Result<E, Er> {
+            self.visit_bytes(v.as_bytes())
+        }
     }
-    deserializer.deserialize_str(EnumVisitor::<E>(cx.release, std::marker::PhantomData))
+    // As bytes, as keys are (see `AcceptKey`).
+    deserializer.deserialize_bytes(EnumVisitor::<E>(cx.release, std::marker::PhantomData))
 }
 
 /// The visit methods of a visitor that expects an object (a struct or a map): any other
@@ -873,7 +921,7 @@ where
             let mut entries = 0;
             let release = cx.release;
             loop {
-                let seed = AcceptKey(|name: &str| {
+                let seed = AcceptKey(|name: &[u8]| {
                     K::variant_by_name(name).filter(|&index| variant_exists::<K>(index, release))
                 });
                 let Some(index) = map.next_key_seed(seed)? else {
@@ -924,7 +972,7 @@ where
             let mut unknown = String::new();
             loop {
                 let seed = IndexKey {
-                    find: K::variant_by_name,
+                    find: |name: &str| K::variant_by_name(name.as_bytes()),
                     unknown: &mut unknown,
                 };
                 let index = match map.next_key_seed(seed) {
@@ -1038,22 +1086,29 @@ impl<F: FnOnce(&str) -> Option<usize>> Visitor<'_> for IndexKey<'_, F> {
 /// captured, serde_json's key reading is not inlined into the generated loop.)
 struct AcceptKey<F>(F);
 
-impl<'de, F: FnOnce(&str) -> Option<usize>> DeserializeSeed<'de> for AcceptKey<F> {
+impl<'de, F: FnOnce(&[u8]) -> Option<usize>> DeserializeSeed<'de> for AcceptKey<F> {
     type Value = usize;
     #[inline]
     fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<usize, D::Error> {
-        deserializer.deserialize_str(self)
+        // As bytes: serde_json then skips its UTF-8 check of the key (the bytes of a known
+        // key are valid UTF-8, and no known key has a control character, which serde_json
+        // does not check in bytes either: `check.rs` of the derive).
+        deserializer.deserialize_bytes(self)
     }
 }
 
-impl<F: FnOnce(&str) -> Option<usize>> Visitor<'_> for AcceptKey<F> {
+impl<F: FnOnce(&[u8]) -> Option<usize>> Visitor<'_> for AcceptKey<F> {
     type Value = usize;
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a key")
     }
     #[inline]
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<usize, E> {
+    fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<usize, E> {
         accepted((self.0)(v))
+    }
+    #[inline]
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<usize, E> {
+        self.visit_bytes(v.as_bytes())
     }
 }
 
@@ -1069,7 +1124,7 @@ pub trait DecodeFields: Metrics {
     /// The index in [`Metrics::fields`] of the field with JSON key `key`; of two fields that
     /// share a key (in versions that do not overlap), the one `present` at the release, else
     /// the first.
-    fn field_index(key: &str, present: &[bool]) -> Option<usize>;
+    fn field_index(key: &[u8], present: &[bool]) -> Option<usize>;
 }
 
 /// `decode_metric` of a `#[derive(Metrics)]` struct: an object of its fields.
@@ -1184,7 +1239,7 @@ impl<T: DecodeFields, const N: usize, M: ReadMode> FieldReader<T, N, M> {
     ) -> Result<Option<usize>, A::Error> {
         if M::ACCEPT {
             let present = &self.present;
-            let seed = AcceptKey(|key: &str| T::field_index(key, present));
+            let seed = AcceptKey(|key: &[u8]| T::field_index(key, present));
             let Some(index) = map.next_key_seed(seed)? else {
                 return Ok(None);
             };
@@ -1200,7 +1255,7 @@ impl<T: DecodeFields, const N: usize, M: ReadMode> FieldReader<T, N, M> {
         loop {
             let present = &self.present;
             let seed = IndexKey {
-                find: |key: &str| T::field_index(key, present),
+                find: |key: &str| T::field_index(key.as_bytes(), present),
                 unknown: &mut cx.unknown,
             };
             let index = match map.next_key_seed(seed) {
@@ -1277,21 +1332,22 @@ impl<T: DecodeFields, const N: usize, M: ReadMode> FieldReader<T, N, M> {
         cx: &mut DecodeCx<'_>,
         map: &mut A,
         index: usize,
-    ) -> Result<Option<V>, A::Error> {
+        slot: &mut Option<V>,
+    ) -> Result<(), A::Error> {
         if M::ACCEPT {
-            let seed = AcceptSeed::<V> {
-                cx,
-                _marker: std::marker::PhantomData,
-            };
-            return map.next_value_seed(seed).map(Some);
+            let seed = AcceptInto::<V> { cx, slot };
+            return map.next_value_seed(seed);
         }
         let since = cx.violations.len();
         match map.next_value_seed(Seed::<V>::new(cx)) {
-            Ok(Some(value)) => Ok(Some(value)),
+            Ok(Some(value)) => {
+                *slot = Some(value);
+                Ok(())
+            }
             // A value is `None` exactly when a violation was recorded in it.
             Ok(None) => {
                 cx.prefix(since, T::fields()[index].key());
-                Ok(None)
+                Ok(())
             }
             Err(error) => {
                 cx.fatal(&error);

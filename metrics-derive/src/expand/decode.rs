@@ -70,7 +70,7 @@ pub fn struct_decode_impl(container: &Container, fields: &[Field]) -> TokenStrea
         .map(|(index, (field, slot))| {
             let ty = super::checked_ty(field);
             let read = quote_spanned!(super::ty_span(field)=> value::<_, #ty>);
-            quote!(#index => #slot = __reader.#read(__cx, &mut __map, #index)?,)
+            quote!(#index => __reader.#read(__cx, &mut __map, #index, &mut #slot)?,)
         });
     // Each initializer is spanned on the field's type, like every other use of it, so that
     // a type that is not a metric reports one error (identical errors at one span merge).
@@ -96,16 +96,21 @@ pub fn struct_decode_impl(container: &Container, fields: &[Field]) -> TokenStrea
             None => keys.push((&field.key, vec![index])),
         }
     }
-    let key_arms = keys.iter().map(|(key, indices)| match indices.as_slice() {
-        [index] => quote!(#key => ::core::option::Option::Some(#index),),
-        [first, rest @ ..] => {
-            let rest = rest.iter().rev().fold(
-                quote!(#first),
-                |otherwise, index| quote!(if __present[#index] { #index } else { #otherwise }),
-            );
-            quote!(#key => ::core::option::Option::Some(#rest),)
+    // Keys are matched as bytes: the accepting read takes them without checking UTF-8 (a
+    // byte string equal to a key is that key).
+    let key_arms = keys.iter().map(|(key, indices)| {
+        let key = syn::LitByteStr::new(key.as_bytes(), proc_macro2::Span::call_site());
+        match indices.as_slice() {
+            [index] => quote!(#key => ::core::option::Option::Some(#index),),
+            [first, rest @ ..] => {
+                let rest = rest.iter().rev().fold(
+                    quote!(#first),
+                    |otherwise, index| quote!(if __present[#index] { #index } else { #otherwise }),
+                );
+                quote!(#key => ::core::option::Option::Some(#rest),)
+            }
+            [] => quote!(),
         }
-        [] => quote!(),
     });
     quote! {
         #[automatically_derived]
@@ -136,7 +141,7 @@ pub fn struct_decode_impl(container: &Container, fields: &[Field]) -> TokenStrea
 
             #[inline(always)]
             fn field_index(
-                __key: &::core::primitive::str,
+                __key: &[::core::primitive::u8],
                 __present: &[::core::primitive::bool],
             ) -> ::core::option::Option<::core::primitive::usize> {
                 match __key {
@@ -186,12 +191,12 @@ pub fn enum_trait_items(variants: &[Variant]) -> TokenStream {
         quote!(#index => ::core::option::Option::Some(Self::#variant),)
     });
     let name_arms = variants.iter().enumerate().map(|(index, variant)| {
-        let name = &variant.name;
+        let name = syn::LitByteStr::new(variant.name.as_bytes(), proc_macro2::Span::call_site());
         quote!(#name => ::core::option::Option::Some(#index),)
     });
     quote! {
         #[inline]
-        fn variant_by_name(__name: &::core::primitive::str) -> ::core::option::Option<::core::primitive::usize> {
+        fn variant_by_name(__name: &[::core::primitive::u8]) -> ::core::option::Option<::core::primitive::usize> {
             match __name {
                 #(#name_arms)*
                 _ => ::core::option::Option::None,
