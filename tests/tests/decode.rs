@@ -680,6 +680,21 @@ fn map_entries_are_bounded() {
         .unwrap();
     let last = errors.iter().last().unwrap();
     assert_eq!((last.pointer.as_str(), last.rule), ("/x", "limit"));
+    // A struct's own fields count: a valid payload of three fields is over a limit of two
+    // (the accepting read, which does not count a struct's entries, must not take it).
+    let payload = br#"{"count":1,"oldFlag":true,"ratio":1}"#;
+    let tight = Limits {
+        max_map_entries: 2,
+        ..Limits::default()
+    };
+    assert!(Small::decode_with(&v("1.0"), payload, &Limits::default()).is_ok());
+    let errors = Small::decode_with(&v("1.0"), payload, &tight)
+        .err()
+        .unwrap();
+    assert_eq!(
+        only(&errors),
+        ("", "limit", "more than 2 entries, the limit")
+    );
 }
 
 #[test]

@@ -1175,6 +1175,12 @@ pub fn accept_struct<'de, D: de::Deserializer<'de>, T: DecodeFields>(
         #[inline]
         fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
             self.0.enter::<Accept, _>()?;
+            // The accepting read takes each field once and stops at any other key, so it
+            // reads no more entries than the struct has fields: the entry limit is only
+            // checked (by the validating read) when it is lower than that.
+            if T::fields().len() > self.0.limits.max_map_entries {
+                return Err(not_accepted());
+            }
             let value = accepted(T::decode_fields::<A, Accept>(self.0, map)?);
             self.0.leave();
             value
@@ -1194,6 +1200,9 @@ pub struct FieldReader<T, const N: usize, M> {
     /// Per field: whether the release has it, and whether it was read (one byte, so that
     /// the hot path checks one flag).
     state: [FieldState; N],
+    /// How many fields the release has that were not read yet. (Counted, not looked up in
+    /// `state` at the end: that load spans the state's many small stores and stalls.)
+    missing: usize,
     entries: usize,
     since: usize,
 }
@@ -1223,6 +1232,7 @@ impl<T: DecodeFields, const N: usize, M: ReadMode> FieldReader<T, N, M> {
                     FieldState::Absent
                 }
             }),
+            missing: present.iter().filter(|present| **present).count(),
             entries: 0,
             since: cx.violations.len(),
         }
@@ -1243,10 +1253,11 @@ impl<T: DecodeFields, const N: usize, M: ReadMode> FieldReader<T, N, M> {
             let Some(index) = map.next_key_seed(seed)? else {
                 return Ok(None);
             };
-            cx.count_entry::<M, _>(&mut self.entries)?;
+            // Not counted: see `accept_struct`.
             return match self.state.get_mut(index) {
                 Some(state @ FieldState::Expected) => {
                     *state = FieldState::Seen;
+                    self.missing -= 1;
                     Ok(Some(index))
                 }
                 _ => Err(not_accepted()),
@@ -1269,6 +1280,7 @@ impl<T: DecodeFields, const N: usize, M: ReadMode> FieldReader<T, N, M> {
             cx.count_entry::<M, _>(&mut self.entries)?;
             if let Some(state @ FieldState::Expected) = self.state.get_mut(index) {
                 *state = FieldState::Seen;
+                self.missing -= 1;
                 return Ok(Some(index));
             }
             self.reject(cx, map, index)?;
@@ -1362,17 +1374,17 @@ impl<T: DecodeFields, const N: usize, M: ReadMode> FieldReader<T, N, M> {
     #[inline]
     pub fn finish(&self, cx: &mut DecodeCx<'_>) -> bool {
         if M::ACCEPT {
-            return !self.state.contains(&FieldState::Expected);
+            return self.missing == 0;
         }
-        if self.state.contains(&FieldState::Expected) {
-            self.missing(cx);
+        if self.missing > 0 {
+            self.report_missing(cx);
         }
         cx.violations.len() == self.since
     }
 
     #[cold]
     #[inline(never)]
-    fn missing(&self, cx: &mut DecodeCx<'_>) {
+    fn report_missing(&self, cx: &mut DecodeCx<'_>) {
         for (index, field) in T::fields().iter().enumerate() {
             if self.state[index] == FieldState::Expected {
                 let message = format!(
