@@ -18,7 +18,7 @@ pub struct DecodeCx<'v> {
     version: &'v Version,
     release: Release,
     payload: &'static str,
-    limits: Limits,
+    limits: &'v Limits,
     depth: usize,
     pub(super) violations: Vec<Violation>,
     /// The text of the last unknown key (allocated only when there is one).
@@ -28,12 +28,12 @@ pub struct DecodeCx<'v> {
 }
 
 impl<'v> DecodeCx<'v> {
-    pub(super) fn new(version: &'v Version, payload: &'static str, limits: &Limits) -> Self {
+    pub(super) fn new(version: &'v Version, payload: &'static str, limits: &'v Limits) -> Self {
         DecodeCx {
             version,
             release: version.release(),
             payload,
-            limits: *limits,
+            limits,
             depth: 0,
             violations: Vec::new(),
             unknown: String::new(),
@@ -1234,7 +1234,8 @@ impl<T: DecodeFields, const N: usize, M: ReadMode> FieldReader<T, N, M> {
             }),
             missing: present.iter().filter(|present| **present).count(),
             entries: 0,
-            since: cx.violations.len(),
+            // What the validating read records from here on is this struct's.
+            since: if M::ACCEPT { 0 } else { cx.violations.len() },
         }
     }
 
