@@ -62,11 +62,21 @@ pub trait MetricEnum: 'static {
             .count()
     }
 
-    /// The index in [`MetricEnum::variants`] of the variant named `name` (serialized name,
-    /// as raw bytes: the accepting read takes names without checking UTF-8 or control
-    /// characters, so a name with one never matches; the derive rejects such names).
+    /// The index in [`MetricEnum::variants`] of the variant named `name` (serialized name).
     #[doc(hidden)]
-    fn variant_by_name(name: &[u8]) -> Option<usize> {
+    fn variant_by_name(name: &str) -> Option<usize> {
+        Self::variants().iter().position(|v| v.name() == name)
+    }
+
+    /// [`MetricEnum::variant_by_name`] of a name as the accepting read takes it: serde_json's
+    /// raw bytes of a JSON string, in which neither UTF-8 nor unescaped control characters
+    /// are checked. A name equal to these bytes is the string the validating read would
+    /// read, as long as the name has no control character (U+0000 to U+001F); the default
+    /// never matches bytes with one. (Lone surrogate escapes come out as `ED A0..BF xx`,
+    /// never valid UTF-8, so never a name.) The derive overrides both lookups with one match
+    /// on bytes, and rejects a name with a control character.
+    #[doc(hidden)]
+    fn variant_by_raw_name(name: &[u8]) -> Option<usize> {
         if name.iter().any(|byte| *byte < b' ') {
             return None;
         }

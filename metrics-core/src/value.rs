@@ -117,8 +117,11 @@ pub trait MetricValue {
         Err(serde::de::Error::custom("no accepting read"))
     }
 
-    /// [`MetricValue::decode_accept`] into `slot`: a value is stored where its struct's
-    /// reader keeps it, not returned through the reads' layers.
+    /// [`MetricValue::decode_accept`] into `slot`, which is `None`: a value is stored where
+    /// its struct's reader keeps it, not returned through the reads' layers. The same
+    /// contract: `Ok` only for a value `decode_metric` accepts, and then with `slot` holding
+    /// it (a `None` slot would read as the absent field's placeholder); on `Err` the slot
+    /// may hold anything.
     #[doc(hidden)]
     #[inline(always)]
     fn decode_accept_into<'de, D: Deserializer<'de>>(
@@ -335,10 +338,7 @@ plain_metric! {
             Sha1Digest::parse_hex,
         ),
         accept: |de| decode::accept_pattern(de, Sha1Digest::parse_hex),
-        accept_into: |de, slot| decode::accept_pattern_into(de, slot, |text, slot| {
-            *slot = Sha1Digest::parse_hex(text);
-            slot.is_some()
-        }),
+        accept_into: |de, slot| decode::accept_pattern_into(de, slot, decode::stored(Sha1Digest::parse_hex)),
         absent: Sha1Digest::default();
     InstallationId => Shape::InstallationId, schemars::json_schema!({
         "type": "string",
@@ -354,6 +354,7 @@ plain_metric! {
             InstallationId::parse_hyphenated,
         ),
         accept: |de| decode::accept_pattern(de, InstallationId::parse_hyphenated),
+        accept_into: |de, slot| decode::accept_pattern_into(de, slot, decode::stored(InstallationId::parse_hyphenated)),
         absent: InstallationId::from(uuid::Uuid::nil());
     Version => Shape::Version, schemars::json_schema!({
         "type": "string",

@@ -393,6 +393,32 @@ fn bad_enum_values_and_map_keys() {
     );
 }
 
+/// Names past ASCII and with JSON's escaped characters, as keys and enum names.
+#[derive(Metrics, Debug)]
+struct Unusual {
+    /// Accented
+    #[metrics(rename = "d\u{e9}j\u{e0}")]
+    accented: u8,
+    /// Quoted
+    #[metrics(rename = "say \"hi\"")]
+    quoted: u8,
+    /// Back slash
+    #[metrics(rename = "back\\slash")]
+    back_slash: u8,
+    /// Wide
+    wide: BTreeMap<Script, u8>,
+}
+
+#[derive(MetricEnum, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
+enum Script {
+    /// Kanji
+    #[metrics(rename = "\u{65e5}\u{672c}")]
+    Kanji,
+    /// An emoji
+    #[metrics(rename = "\u{1f600}")]
+    Emoji,
+}
+
 /// Both reads, alone: the accepting one (`None` when it does not take the payload) and the
 /// validating one.
 fn both_reads(version: &str, bytes: &[u8]) -> (Option<Small>, Result<Small, Violations>) {
@@ -464,6 +490,156 @@ fn names_are_matched_as_json_strings() {
         assert!(validated.is_err(), "{what}: the validating read takes it");
         assert!(accepted.is_none(), "{what}: the accepting read takes it");
     }
+    // Names past ASCII, with quotes and back slashes: as serde_json writes them, and with
+    // every character escaped (`\uXXXX`, a surrogate pair past the first plane).
+    use metrics_core::__private::{read_accepting, read_validating};
+    let value = Unusual {
+        accented: 1,
+        quoted: 2,
+        back_slash: 3,
+        wide: BTreeMap::from([(Script::Kanji, 4), (Script::Emoji, 5)]),
+    };
+    let version = v("1.0");
+    let written = serde_json::to_string(&value.at(&version)).unwrap();
+    let escape = |name: &str| -> String {
+        name.encode_utf16()
+            .map(|unit| format!("\\u{unit:04x}"))
+            .collect()
+    };
+    let mut escaped = written.clone();
+    for (name, as_written) in [
+        ("d\u{e9}j\u{e0}", "d\u{e9}j\u{e0}"),
+        ("say \"hi\"", r#"say \"hi\""#),
+        ("back\\slash", r"back\\slash"),
+        ("\u{65e5}\u{672c}", "\u{65e5}\u{672c}"),
+        ("\u{1f600}", "\u{1f600}"),
+    ] {
+        assert!(escaped.contains(as_written), "{as_written} in {escaped}");
+        escaped = escaped.replace(as_written, &escape(name));
+    }
+    assert!(
+        escaped.is_ascii() && escaped.contains(r"\ud83d\ude00"),
+        "{escaped}"
+    );
+    let limits = Limits::default();
+    for text in [&written, &escaped] {
+        let accepted = read_accepting::<Unusual>(&version, text.as_bytes(), &limits)
+            .unwrap_or_else(|| panic!("the accepting read does not take {text}"));
+        let validated = read_validating::<Unusual>(&version, text.as_bytes(), &limits).unwrap();
+        for decoded in [accepted.value(), validated.value()] {
+            let numbers = (decoded.accented, decoded.quoted, decoded.back_slash);
+            assert_eq!(numbers, (1, 2, 3), "{text}");
+            assert_eq!(decoded.wide, value.wide, "{text}");
+        }
+    }
+}
+
+/// A `MetricEnum` written by hand (the derive rejects such a name), whose one variant's name
+/// has a control character: the lookups' defaults.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
+struct Spaced;
+
+impl MetricEnum for Spaced {
+    const NAME: &'static str = "spaced";
+    const DESCRIPTION: &'static str = "A name with a line break.";
+    fn variants() -> &'static [metrics_core::Variant] {
+        static VARIANTS: [metrics_core::Variant; 1] = [metrics_core::Variant::new(
+            "a\nb",
+            "Spaced",
+            metrics_core::Availability::new(None, None),
+            "The only one.",
+        )];
+        &VARIANTS
+    }
+    fn variant_index(&self) -> usize {
+        0
+    }
+    fn from_variant_index(index: usize) -> Option<Self> {
+        (index == 0).then_some(Spaced)
+    }
+}
+
+impl metrics_core::MetricValue for Spaced {
+    type Itself = Self;
+    fn metric_schema(cx: &mut metrics_core::SchemaContext) -> metrics_core::__private::Schema {
+        metrics_core::__private::enum_schema::<Self>(cx)
+    }
+    fn serialize_metric<S: serde::Serializer>(
+        &self,
+        release: metrics_core::Release,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        metrics_core::__private::serialize_enum(self, release, serializer)
+    }
+    fn decode_metric<'de, D: serde::Deserializer<'de>>(
+        cx: &mut metrics_core::__private::DecodeCx<'_>,
+        deserializer: D,
+    ) -> Result<Option<Self>, D::Error> {
+        metrics_core::__private::decode_enum::<D, Self>(cx, deserializer)
+    }
+    fn decode_accept<'de, D: serde::Deserializer<'de>>(
+        cx: &mut metrics_core::__private::DecodeCx<'_>,
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        metrics_core::__private::accept_enum::<D, Self>(cx, deserializer)
+    }
+    fn absent_value() -> Option<Self> {
+        Some(Spaced)
+    }
+    fn shape() -> metrics_core::Shape {
+        metrics_core::Shape::Enum {
+            name: Self::NAME,
+            variants: Self::variants,
+        }
+    }
+}
+
+/// Holds the hand-written enum as a value and as a map key.
+#[derive(Metrics, Debug)]
+struct HoldsSpaced {
+    /// The value
+    value: Spaced,
+    /// Per value
+    per_value: BTreeMap<Spaced, u8>,
+}
+
+/// A hand-written enum's name with a control character: its escaped form is the name (as the
+/// schema says), the raw character is not, in either read.
+#[test]
+fn a_hand_written_enum_name_with_a_control_character() {
+    use metrics_core::__private::{read_accepting, read_validating};
+    let (limits, version) = (Limits::default(), v("1.0"));
+    let escaped = br#"{"value":"a\nb","per_value":{"a\nb":1}}"#;
+    assert_eq!(
+        escaped.as_slice(),
+        serde_json::to_vec(
+            &HoldsSpaced {
+                value: Spaced,
+                per_value: BTreeMap::from([(Spaced, 1)])
+            }
+            .at(&version)
+        )
+        .unwrap()
+    );
+    for raw in [
+        b"{\"value\":\"a\nb\",\"per_value\":{}}".as_slice(),
+        b"{\"value\":\"a\\nb\",\"per_value\":{\"a\nb\":1}}".as_slice(),
+    ] {
+        let text = String::from_utf8_lossy(raw);
+        assert!(
+            read_accepting::<HoldsSpaced>(&version, raw, &limits).is_none(),
+            "{text}"
+        );
+        assert!(
+            read_validating::<HoldsSpaced>(&version, raw, &limits).is_err(),
+            "{text}"
+        );
+    }
+    // The accepting read cannot tell the escape from the raw character, so it leaves the
+    // payload to the validating read, which takes it.
+    assert!(read_accepting::<HoldsSpaced>(&version, escaped, &limits).is_none());
+    let decoded = HoldsSpaced::decode(&version, escaped).unwrap();
+    assert_eq!(decoded.value().per_value, BTreeMap::from([(Spaced, 1)]));
 }
 
 #[test]

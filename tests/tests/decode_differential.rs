@@ -568,7 +568,7 @@ fn check_agreement<T: Metrics>(
 
 /// `decode`'s two reads agree on `bytes`: what the accepting read takes, the validating read
 /// accepts with the same value; and an unmutated payload is taken by the accepting read
-/// (a valid payload is read once).
+/// (a valid payload is read once, with the default limits).
 fn check_reads<T: Metrics>(
     version: &Version,
     bytes: &[u8],

@@ -140,13 +140,57 @@ fn valid<T: Metrics>(version: &Version, value: &Value) -> bool {
     validator.is_valid(value)
 }
 
-/// Decodes `bytes` every way; what is accepted must be schema-valid JSON. Returns how many
-/// decodings accepted.
+/// `decode`'s two reads, alone, agree on `bytes` under `limits`: what the accepting read
+/// takes, the validating read accepts with the same value.
+fn reads_agree<T: Metrics>(
+    version: &Version,
+    bytes: &[u8],
+    limits: &Limits,
+) -> Result<(), TestCaseError> {
+    use metrics_core::__private::{read_accepting, read_validating};
+    if let Some(accepted) = read_accepting::<T>(version, bytes, limits) {
+        let validated = read_validating::<T>(version, bytes, limits);
+        let text = String::from_utf8_lossy(bytes);
+        let Ok(validated) = validated else {
+            return Err(TestCaseError::fail(format!(
+                "at {version} with {limits:?}: the accepting read takes what the validating read rejects: {text}"
+            )));
+        };
+        prop_assert_eq!(
+            serde_json::to_value(accepted.value().at(version)).unwrap(),
+            serde_json::to_value(validated.value().at(version)).unwrap(),
+            "at {} with {:?}: the two reads give different values: {}",
+            version,
+            limits,
+            text
+        );
+    }
+    Ok(())
+}
+
+/// Limits under which the two reads are compared: the default, and the tightest that the
+/// samples meet (one entry per field of the widest struct, the sample's depth), and tighter
+/// still.
+fn compared_limits() -> [Limits; 3] {
+    let fields = UsageStatistics::fields().len();
+    let tight = |max_depth, max_map_entries| Limits {
+        max_depth,
+        max_map_entries,
+        ..Limits::default()
+    };
+    [Limits::default(), tight(3, fields), tight(2, fields / 2)]
+}
+
+/// Decodes `bytes` every way; what is accepted must be schema-valid JSON, and the two reads
+/// must agree under each of [`compared_limits`]. Returns how many decodings accepted.
 fn no_panic_and_sound(bytes: &[u8]) -> Result<usize, TestCaseError> {
     let limits = Limits::default();
     let mut accepted = 0;
     for version in VERSIONS {
         let version = Version::parse(version).unwrap();
+        for compared in &compared_limits() {
+            reads_agree::<UsageStatistics>(&version, bytes, compared)?;
+        }
         if UsageStatistics::decode_with(&version, bytes, &limits).is_ok() {
             accepted += 1;
             let value: Value = serde_json::from_slice(bytes).expect("accepted bytes are JSON");
@@ -266,4 +310,24 @@ fn damaged_and_valid_payloads_never_panic_and_what_is_accepted_is_valid() {
         accepted * 5 >= total && (total - accepted) * 5 >= total,
         "{accepted} of {total} accepted"
     );
+}
+
+/// The reads are compared on both sides of the limits: the tight limits take every sample
+/// in the accepting read; the tighter ones none there, and the newest sample in neither read
+/// (older ones, with fewer fields, may be within them: the accepting read then leaves them
+/// to the validating one, which counts what is sent).
+#[test]
+fn the_compared_limits_lie_on_both_sides_of_the_samples() {
+    use metrics_core::__private::{read_accepting, read_validating};
+    let [_, tight, tighter] = compared_limits();
+    for version in VERSIONS {
+        let version = Version::parse(version).unwrap();
+        let bytes = serde_json::to_vec(&schema::sample_statistics().at(&version)).unwrap();
+        assert!(read_accepting::<UsageStatistics>(&version, &bytes, &tight).is_some());
+        assert!(read_accepting::<UsageStatistics>(&version, &bytes, &tighter).is_none());
+        let validated = read_validating::<UsageStatistics>(&version, &bytes, &tighter);
+        if version == Version::new(2018, 2, 2) {
+            assert!(validated.is_err());
+        }
+    }
 }

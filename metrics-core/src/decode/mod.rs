@@ -6,8 +6,9 @@
 //! the last value. The bytes are read by serde_json's `Deserializer::from_slice`, through a
 //! visitor per type that checks types, ranges, patterns, enum variants and the version
 //! gating while it reads; no `serde_json::Value` tree is built. A valid payload is read
-//! once, by the accepting read (typed reads, nothing recorded); a payload it does not take
-//! is read again by the validating read, which records every violation.
+//! once, by the accepting read (typed reads, nothing recorded; it leaves a struct with more
+//! fields than `Limits::max_map_entries` to the other read); a payload it does not take is
+//! read again by the validating read, which records every violation.
 
 use std::fmt;
 
@@ -26,7 +27,7 @@ pub use runtime::{
 };
 pub(crate) use runtime::{
     accept_map, accept_option, accept_pattern, accept_pattern_into, accept_typed, accepted,
-    decode_bool, decode_map, decode_option, decode_pattern, decode_percent,
+    decode_bool, decode_map, decode_option, decode_pattern, decode_percent, stored,
 };
 
 /// Bounds on what a decoder reads, checked before or while reading: input over a limit is

@@ -589,10 +589,7 @@ enum Lookup {
 }
 
 fn lookup_variant<E: MetricEnum>(name: &str, release: Release) -> Lookup {
-    lookup_index::<E>(
-        E::variant_by_name(name.as_bytes()).unwrap_or(UNKNOWN),
-        release,
-    )
+    lookup_index::<E>(E::variant_by_name(name).unwrap_or(UNKNOWN), release)
 }
 
 #[inline]
@@ -731,18 +728,20 @@ pub(crate) fn accept_pattern<'de, D: de::Deserializer<'de>, T>(
     deserializer: D,
     parse: impl FnOnce(&str) -> Option<T>,
 ) -> Result<T, D::Error> {
-    struct PatternVisitor<F>(F);
-    impl<T, F: FnOnce(&str) -> Option<T>> Visitor<'_> for PatternVisitor<F> {
-        type Value = T;
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("a string")
-        }
-        #[inline]
-        fn visit_str<E: de::Error>(self, v: &str) -> Result<T, E> {
-            accepted((self.0)(v))
-        }
+    let mut slot = None;
+    accept_pattern_into(deserializer, &mut slot, stored(parse))?;
+    accepted(slot)
+}
+
+/// `parse` as [`accept_pattern_into`] takes it: storing its value in the slot.
+#[inline]
+pub(crate) fn stored<T>(
+    parse: impl FnOnce(&str) -> Option<T>,
+) -> impl FnOnce(&str, &mut Option<T>) -> bool {
+    |text, slot| {
+        *slot = parse(text);
+        slot.is_some()
     }
-    deserializer.deserialize_str(PatternVisitor(parse))
 }
 
 /// `decode_accept_into` of a string with a pattern: `parse` stores the value in the slot and
@@ -785,7 +784,8 @@ pub fn accept_enum<'de, D: de::Deserializer<'de>, E: MetricEnum>(
         }
         #[inline]
         fn visit_bytes<Er: de::Error>(self, v: &[u8]) -> Result<E, Er> {
-            let index = E::variant_by_name(v).filter(|&index| variant_exists::<E>(index, self.0));
+            let index =
+                E::variant_by_raw_name(v).filter(|&index| variant_exists::<E>(index, self.0));
             accepted(index.and_then(E::from_variant_index))
         }
         #[inline]
@@ -922,7 +922,8 @@ where
             let release = cx.release;
             loop {
                 let seed = AcceptKey(|name: &[u8]| {
-                    K::variant_by_name(name).filter(|&index| variant_exists::<K>(index, release))
+                    K::variant_by_raw_name(name)
+                        .filter(|&index| variant_exists::<K>(index, release))
                 });
                 let Some(index) = map.next_key_seed(seed)? else {
                     break;
@@ -972,7 +973,7 @@ where
             let mut unknown = String::new();
             loop {
                 let seed = IndexKey {
-                    find: |name: &str| K::variant_by_name(name.as_bytes()),
+                    find: K::variant_by_name,
                     unknown: &mut unknown,
                 };
                 let index = match map.next_key_seed(seed) {
@@ -1090,9 +1091,11 @@ impl<'de, F: FnOnce(&[u8]) -> Option<usize>> DeserializeSeed<'de> for AcceptKey<
     type Value = usize;
     #[inline]
     fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<usize, D::Error> {
-        // As bytes: serde_json then skips its UTF-8 check of the key (the bytes of a known
-        // key are valid UTF-8, and no known key has a control character, which serde_json
-        // does not check in bytes either: `check.rs` of the derive).
+        // As raw bytes: serde_json then skips its UTF-8 check and its control-character
+        // scan. Bytes equal to a known key are the string the validating read would read:
+        // known keys are valid UTF-8 without control characters (the derive's `attr.rs`
+        // rejects a `rename` with one), and a lone surrogate escape comes out as
+        // `ED A0..BF xx`, never valid UTF-8. (See `MetricEnum::variant_by_raw_name`.)
         deserializer.deserialize_bytes(self)
     }
 }
@@ -1203,7 +1206,10 @@ pub struct FieldReader<T, const N: usize, M> {
     /// How many fields the release has that were not read yet. (Counted, not looked up in
     /// `state` at the end: that load spans the state's many small stores and stalls.)
     missing: usize,
+    /// The entries read, for the entry limit (counted by the validating read only: see
+    /// [`accept_struct`]).
     entries: usize,
+    /// How many violations were recorded before this struct (validating read only).
     since: usize,
 }
 
@@ -1278,7 +1284,7 @@ impl<T: DecodeFields, const N: usize, M: ReadMode> FieldReader<T, N, M> {
                     return Err(error);
                 }
             };
-            cx.count_entry::<M, _>(&mut self.entries)?;
+            cx.count_entry::<Validate, _>(&mut self.entries)?;
             if let Some(state @ FieldState::Expected) = self.state.get_mut(index) {
                 *state = FieldState::Seen;
                 self.missing -= 1;
@@ -1348,8 +1354,16 @@ impl<T: DecodeFields, const N: usize, M: ReadMode> FieldReader<T, N, M> {
         slot: &mut Option<V>,
     ) -> Result<(), A::Error> {
         if M::ACCEPT {
-            let seed = AcceptInto::<V> { cx, slot };
-            return map.next_value_seed(seed);
+            let seed = AcceptInto::<V> {
+                cx,
+                slot: &mut *slot,
+            };
+            let read = map.next_value_seed(seed);
+            debug_assert!(
+                read.is_err() || slot.is_some(),
+                "an accepted value not stored"
+            );
+            return read;
         }
         let since = cx.violations.len();
         match map.next_value_seed(Seed::<V>::new(cx)) {

@@ -196,7 +196,12 @@ pub fn enum_trait_items(variants: &[Variant]) -> TokenStream {
     });
     quote! {
         #[inline]
-        fn variant_by_name(__name: &[::core::primitive::u8]) -> ::core::option::Option<::core::primitive::usize> {
+        fn variant_by_name(__name: &::core::primitive::str) -> ::core::option::Option<::core::primitive::usize> {
+            Self::variant_by_raw_name(__name.as_bytes())
+        }
+
+        #[inline]
+        fn variant_by_raw_name(__name: &[::core::primitive::u8]) -> ::core::option::Option<::core::primitive::usize> {
             match __name {
                 #(#name_arms)*
                 _ => ::core::option::Option::None,
