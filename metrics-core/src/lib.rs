@@ -62,8 +62,8 @@ pub use version::{Release, Version, VersionError};
 #[doc(hidden)]
 pub mod __private {
     pub use crate::decode::{
-        DecodeCx, DecodeFields, FieldReader, ReadMode, accept_enum, accept_struct, decode_enum,
-        decode_struct, read_accepting, read_validating,
+        DecodeCx, DecodeFields, FieldReader, ReadMode, accept_enum, accept_struct,
+        accept_struct_into, decode_enum, decode_struct, read_accepting, read_validating,
     };
     pub use crate::enums::{enum_change_points, enum_schema, serialize_enum};
     pub use crate::metrics::{StructWriter, in_range};

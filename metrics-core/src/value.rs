@@ -461,6 +461,15 @@ impl<T: MetricValue> MetricValue for Option<T> {
         decode::accept_option::<D, T>(cx, deserializer)
     }
 
+    #[inline(always)]
+    fn decode_accept_into<'de, D: Deserializer<'de>>(
+        cx: &mut DecodeCx<'_>,
+        deserializer: D,
+        slot: &mut Option<Self>,
+    ) -> Result<(), D::Error> {
+        decode::accept_option_into::<D, T>(cx, deserializer, slot)
+    }
+
     fn absent_value() -> Option<Self> {
         Some(None)
     }

@@ -22,12 +22,13 @@ use crate::version::{Release, Version};
 mod runtime;
 
 pub use runtime::{
-    DecodeCx, DecodeFields, FieldReader, ReadMode, accept_enum, accept_struct, decode_enum,
-    decode_struct, decode_unsigned,
+    DecodeCx, DecodeFields, FieldReader, ReadMode, accept_enum, accept_struct, accept_struct_into,
+    decode_enum, decode_struct, decode_unsigned,
 };
 pub(crate) use runtime::{
-    accept_map, accept_option, accept_pattern, accept_pattern_into, accept_typed, accepted,
-    decode_bool, decode_map, decode_option, decode_pattern, decode_percent, stored,
+    accept_map, accept_option, accept_option_into, accept_pattern, accept_pattern_into,
+    accept_typed, accepted, decode_bool, decode_map, decode_option, decode_pattern, decode_percent,
+    stored,
 };
 
 /// Bounds on what a decoder reads, checked before or while reading: input over a limit is

@@ -897,6 +897,36 @@ pub(crate) fn accept_option<'de, D: de::Deserializer<'de>, T: MetricValue>(
     deserializer.deserialize_option(OptionVisitor::<T>(cx, std::marker::PhantomData))
 }
 
+/// `decode_accept_into` of an `Option`: `null`, or `T` read into the slot's inner one.
+#[inline]
+pub(crate) fn accept_option_into<'de, D: de::Deserializer<'de>, T: MetricValue>(
+    cx: &mut DecodeCx<'_>,
+    deserializer: D,
+    slot: &mut Option<Option<T>>,
+) -> Result<(), D::Error> {
+    struct OptionVisitor<'a, 'v, T>(&'a mut DecodeCx<'v>, &'a mut Option<Option<T>>);
+    impl<'de, T: MetricValue> Visitor<'de> for OptionVisitor<'_, '_, T> {
+        type Value = ();
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a value or null")
+        }
+        fn visit_none<E>(self) -> Result<(), E> {
+            *self.1 = Some(None);
+            Ok(())
+        }
+        fn visit_unit<E>(self) -> Result<(), E> {
+            *self.1 = Some(None);
+            Ok(())
+        }
+        #[inline]
+        fn visit_some<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+            let inner = self.1.insert(None);
+            T::decode_accept_into(self.0, deserializer, inner)
+        }
+    }
+    deserializer.deserialize_option(OptionVisitor::<T>(cx, slot))
+}
+
 /// `decode_accept` of a `BTreeMap` keyed by a closed enum: variants the release has, each
 /// at most once.
 pub(crate) fn accept_map<'de, D, K, V>(
@@ -1177,19 +1207,51 @@ pub fn accept_struct<'de, D: de::Deserializer<'de>, T: DecodeFields>(
         }
         #[inline]
         fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
-            self.0.enter::<Accept, _>()?;
-            // The accepting read takes each field once and stops at any other key, so it
-            // reads no more entries than the struct has fields: the entry limit is only
-            // checked (by the validating read) when it is lower than that.
-            if T::fields().len() > self.0.limits.max_map_entries {
-                return Err(not_accepted());
-            }
-            let value = accepted(T::decode_fields::<A, Accept>(self.0, map)?);
-            self.0.leave();
-            value
+            read_accepted_struct(self.0, map)
         }
     }
     deserializer.deserialize_map(StructVisitor::<T>(cx, std::marker::PhantomData))
+}
+
+/// The accepting read of a struct's object, within the limits.
+#[inline(always)]
+fn read_accepted_struct<'de, A: MapAccess<'de>, T: DecodeFields>(
+    cx: &mut DecodeCx<'_>,
+    map: A,
+) -> Result<T, A::Error> {
+    cx.enter::<Accept, _>()?;
+    // The accepting read takes each field once and stops at any other key, so it reads no
+    // more entries than the struct has fields: the entry limit is only checked (by the
+    // validating read) when it is lower than that.
+    if T::fields().len() > cx.limits.max_map_entries {
+        return Err(not_accepted());
+    }
+    let value = accepted(T::decode_fields::<A, Accept>(cx, map)?);
+    cx.leave();
+    value
+}
+
+/// `decode_accept_into` of a `#[derive(Metrics)]` struct: [`accept_struct`], storing the
+/// struct in the slot from inside the visitor (not returned through serde_json's layers).
+#[inline]
+pub fn accept_struct_into<'de, D: de::Deserializer<'de>, T: DecodeFields>(
+    cx: &mut DecodeCx<'_>,
+    deserializer: D,
+    slot: &mut Option<T>,
+) -> Result<(), D::Error> {
+    struct StructVisitor<'a, 'v, T>(&'a mut DecodeCx<'v>, &'a mut Option<T>);
+    impl<'de, T: DecodeFields> Visitor<'de> for StructVisitor<'_, '_, T> {
+        type Value = ();
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            write!(f, "an object ({})", T::NAME)
+        }
+        #[inline]
+        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<(), A::Error> {
+            *self.1 = Some(read_accepted_struct(self.0, map)?);
+            Ok(())
+        }
+    }
+    deserializer.deserialize_map(StructVisitor::<T>(cx, slot))
 }
 
 /// Reads a struct's keys for the generated `decode_fields`: finds each key's field, and

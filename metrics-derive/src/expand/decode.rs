@@ -30,6 +30,15 @@ pub fn struct_value_items(fields: &[Field]) -> TokenStream {
             ::metrics_core::__private::accept_struct::<__D, Self>(__cx, __deserializer)
         }
 
+        #[inline]
+        fn decode_accept_into<'de, __D: ::metrics_core::__private::serde::Deserializer<'de>>(
+            __cx: &mut ::metrics_core::__private::DecodeCx<'_>,
+            __deserializer: __D,
+            __slot: &mut ::core::option::Option<Self>,
+        ) -> ::core::result::Result<(), __D::Error> {
+            ::metrics_core::__private::accept_struct_into::<__D, Self>(__cx, __deserializer, __slot)
+        }
+
         fn absent_value() -> ::core::option::Option<Self> {
             ::core::option::Option::Some(Self { #(#members),* })
         }
