@@ -308,9 +308,13 @@ fn accept_or<T: Metrics, R>(
         // it is not dropped (which would check its empty buffers).
         let mut cx = std::mem::ManuallyDrop::new(DecodeCx::new(version, T::NAME, limits));
         let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-        let value = T::decode_accept(&mut cx, &mut deserializer);
+        // Into a slot, stored inside the read: returned by it, the value was loaded back
+        // for the copy into `Decoded` right after its stores, and the loads stalled.
+        let mut slot = None;
+        let read = T::decode_accept_into(&mut cx, &mut deserializer, &mut slot);
         debug_assert!(cx.holds_nothing(), "the accepting read recorded something");
-        if let Ok(value) = value
+        if read.is_ok()
+            && let Some(value) = slot
             && deserializer.end().is_ok()
         {
             return accepted(Decoded {
