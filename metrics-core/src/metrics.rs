@@ -80,7 +80,7 @@ pub trait Metrics: MetricValue + Sized + 'static {
     /// );
     /// ```
     fn decode(version: &Version, bytes: &[u8]) -> Result<Decoded<Self>, Violations> {
-        decode::decode_with(version, bytes, &Limits::default())
+        decode::decode_with(version, bytes, &Limits::DEFAULT)
     }
 
     /// [`Metrics::decode`] within `limits`.

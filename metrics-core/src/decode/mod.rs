@@ -43,13 +43,18 @@ pub struct Limits {
     pub max_map_entries: usize,
 }
 
+impl Limits {
+    /// The defaults, as a constant (`Limits::default()`).
+    pub const DEFAULT: Limits = Limits {
+        max_bytes: 64 * 1024,
+        max_depth: 32,
+        max_map_entries: 1024,
+    };
+}
+
 impl Default for Limits {
     fn default() -> Self {
-        Limits {
-            max_bytes: 64 * 1024,
-            max_depth: 32,
-            max_map_entries: 1024,
-        }
+        Limits::DEFAULT
     }
 }
 
@@ -314,8 +319,8 @@ fn accept_or<T: Metrics, R>(
         let read = T::decode_accept_into(&mut cx, &mut deserializer, &mut slot);
         debug_assert!(cx.holds_nothing(), "the accepting read recorded something");
         if read.is_ok()
-            && let Some(value) = slot
             && deserializer.end().is_ok()
+            && let Some(value) = slot
         {
             return accepted(Decoded {
                 value,
@@ -527,18 +532,18 @@ pub(crate) fn strict_version(text: &str) -> Option<Version> {
     strict_version_into(text, &mut slot).then_some(slot?)
 }
 
-/// [`strict_version`] into `slot`, for the accepting read: whether `text` is a version. The
-/// version is stored first and its numbers checked there: checked on the way, the parse's
-/// result was held in registers and stored again with other splits than the next copy
-/// loads, which stalled those loads (seen with `perf`). On `false` the slot may hold the
-/// rejected version.
+/// [`strict_version`] into `slot`, for the accepting read: whether `text` is a version (the
+/// slot is left as it is when not).
 #[inline]
 pub(crate) fn strict_version_into(text: &str, slot: &mut Option<Version>) -> bool {
     const MAX: u64 = 9_999_999_999_999_999_999;
-    *slot = semver::Version::parse(text).ok().map(Version::from);
-    slot.as_ref().is_some_and(|version| {
-        version.major() <= MAX && version.minor() <= MAX && version.patch() <= MAX
-    })
+    match semver::Version::parse(text) {
+        Ok(version) if version.major <= MAX && version.minor <= MAX && version.patch <= MAX => {
+            *slot = Some(Version::from(version));
+            true
+        }
+        _ => false,
+    }
 }
 
 fn json_type(value: &serde_json::Value) -> &'static str {
