@@ -6,6 +6,9 @@ pub struct Usage {
     /// The number of environments.
     #[metrics(rename = "environ\nments")]
     pub environments: u64,
+    /// The number of machines.
+    #[metrics(rename = "")]
+    pub machines: u64,
 }
 
 /// A kind of runner.
