@@ -315,6 +315,7 @@ plain_metric! {
     }),
         decode: |cx, de| Ok(decode::decode_percent(cx, de)?.and_then(|v| Percent::new(v).ok())),
         accept: |de| decode::accepted(Percent::new(decode::accept_typed(de)?).ok()),
+        accept_into: |de, slot| decode::accept_percent_into(de, slot),
         absent: Percent::default();
     Bytes => Shape::Bytes, schemars::json_schema!({
         "type": "integer",

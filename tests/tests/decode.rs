@@ -322,6 +322,33 @@ fn out_of_range_percent() {
     }
     let ok = small("1.0", r#"{"count":1,"oldFlag":true,"ratio":100}"#).unwrap();
     assert_eq!(ok.ratio.get(), 100.0);
+    // Every form of a number, in both reads alone: the same verdict and the same value.
+    for (ratio, value) in [
+        ("0", Some(0.0)),
+        ("-0", Some(0.0)),
+        ("-0.0", Some(0.0)),
+        ("100", Some(100.0)),
+        ("1e2", Some(100.0)),
+        ("99.5", Some(99.5)),
+        ("5E-1", Some(0.5)),
+        ("100.000001", None),
+        ("-1", None),
+        ("1e3", None),
+        ("18446744073709551615", None),
+        ("-9223372036854775808", None),
+        ("true", None),
+    ] {
+        let payload = format!(r#"{{"count":1,"oldFlag":true,"ratio":{ratio}}}"#);
+        let (accepted, validated) = both_reads("1.0", payload.as_bytes());
+        let ratio_of = |small: &Small| small.ratio.get().to_bits();
+        let value = value.map(f64::to_bits);
+        assert_eq!(accepted.as_ref().map(ratio_of), value, "{ratio}: accepting");
+        assert_eq!(
+            validated.ok().as_ref().map(ratio_of),
+            value,
+            "{ratio}: validating"
+        );
+    }
 }
 
 #[test]

@@ -27,8 +27,8 @@ pub use runtime::{
 };
 pub(crate) use runtime::{
     accept_map, accept_option, accept_option_into, accept_pattern, accept_pattern_into,
-    accept_typed, accepted, decode_bool, decode_map, decode_option, decode_pattern, decode_percent,
-    stored,
+    accept_percent_into, accept_typed, accepted, decode_bool, decode_map, decode_option,
+    decode_pattern, decode_percent, stored,
 };
 
 /// Bounds on what a decoder reads, checked before or while reading: input over a limit is

@@ -744,6 +744,43 @@ pub(crate) fn stored<T>(
     }
 }
 
+/// `decode_accept_into` of a `Percent`: the number as `f64::deserialize` reads it (an
+/// integer converted), within `0..=100`; checked in the visitor, so that the field's value
+/// read stays as small as a count's (and is inlined like one).
+#[inline]
+pub(crate) fn accept_percent_into<'de, D: de::Deserializer<'de>>(
+    deserializer: D,
+    slot: &mut Option<crate::types::Percent>,
+) -> Result<(), D::Error> {
+    struct PercentVisitor<'s>(&'s mut Option<crate::types::Percent>);
+    impl PercentVisitor<'_> {
+        #[inline]
+        fn store<E: de::Error>(self, value: f64) -> Result<(), E> {
+            *self.0 = crate::types::Percent::new(value).ok();
+            accepted(self.0.as_ref().map(|_| ()))
+        }
+    }
+    impl Visitor<'_> for PercentVisitor<'_> {
+        type Value = ();
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a percentage")
+        }
+        #[inline]
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<(), E> {
+            self.store(v)
+        }
+        #[inline]
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<(), E> {
+            self.store(v as f64)
+        }
+        #[inline]
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<(), E> {
+            self.store(v as f64)
+        }
+    }
+    deserializer.deserialize_f64(PercentVisitor(slot))
+}
+
 /// `decode_accept_into` of a string with a pattern: `parse` stores the value in the slot and
 /// says whether the string is one.
 #[inline]
