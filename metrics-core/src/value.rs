@@ -522,10 +522,15 @@ impl<K: MapKey, V: MetricValue> MetricValue for BTreeMap<K, V> {
         release: Release,
         serializer: S,
     ) -> Result<S::Ok, S::Error> {
-        // Keys whose variant does not exist at the release are not sent: the derive looks up
-        // the few variants the release lacks instead of counting every entry.
-        let len = self.len() - K::unsent_keys(release, |key| self.contains_key(key));
-        let mut map = serializer.serialize_map(Some(len))?;
+        // Keys whose variant does not exist at the release are not sent. A human-readable
+        // format (JSON) delimits a map and takes no length; for the others, the derive looks
+        // up the few variants the release lacks instead of counting every entry.
+        let len = if serializer.is_human_readable() {
+            None
+        } else {
+            Some(self.len() - K::unsent_keys(release, |key| self.contains_key(key)))
+        };
+        let mut map = serializer.serialize_map(len)?;
         for (key, value) in self {
             if let Some(name) = key.name_at(release) {
                 V::serialize_entry(&mut map, name, value, release)?;

@@ -2,7 +2,8 @@
 //! the bytes the plain struct of that version writes, and both `T::decode` and plain serde
 //! read them back.
 
-use metrics_tests::shapes::{Shape, ShapeVisitor, visit_all};
+use metrics_core::Metrics;
+use metrics_tests::shapes::{Maps, Shape, ShapeVisitor, visit_all};
 
 struct SameBytes(Vec<&'static str>);
 
@@ -42,4 +43,34 @@ fn every_shape_sends_the_plain_structs_bytes_and_reads_them_back() {
     let mut visitor = SameBytes(Vec::new());
     visit_all(&mut visitor);
     assert_eq!(visitor.0.len(), 15, "{:?}", visitor.0);
+}
+
+fn cbor(value: &impl serde::Serialize) -> Vec<u8> {
+    let mut out = Vec::new();
+    ciborium::into_writer(value, &mut out).unwrap();
+    out
+}
+
+/// A map is written without a length to a human-readable format such as JSON, which
+/// delimits it; a compact format gets its exact length (the keys sent): in CBOR, where a
+/// wrong or missing length changes the bytes, ours are the plain struct's at both versions,
+/// and read back as the JSON says.
+#[test]
+fn a_compact_format_gets_each_maps_exact_length() {
+    let value = Maps::sample();
+    let versions = Maps::gates();
+    for (version, plain) in [
+        (&versions.all, cbor(&value.full())),
+        (&versions.half, cbor(&value.half())),
+    ] {
+        let ours = cbor(&value.at(version));
+        assert_eq!(ours, plain, "at {version}");
+        let read: serde_json::Value = ciborium::from_reader(ours.as_slice()).unwrap();
+        assert_eq!(
+            read,
+            serde_json::to_value(value.at(version)).unwrap(),
+            "at {version}"
+        );
+    }
+    assert_ne!(cbor(&value.full()), cbor(&value.half()));
 }
