@@ -346,3 +346,25 @@ fn the_table_has_a_pre_release_at_every_boundary() {
         assert!(pre, "no pre-release row for {point}");
     }
 }
+
+/// The mutant that this table must catch (`tests/mutants/prerelease-below-release.patch`)
+/// still applies to the code it mutates: a change there that breaks the patch fails here,
+/// not silently when someone next tries it.
+#[test]
+fn the_mutant_still_applies() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let output = std::process::Command::new("git")
+        .args([
+            "apply",
+            "--check",
+            "tests/mutants/prerelease-below-release.patch",
+        ])
+        .current_dir(&root)
+        .output()
+        .expect("git runs");
+    assert!(
+        output.status.success(),
+        "the mutant no longer applies; update its context lines: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
