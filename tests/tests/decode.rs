@@ -954,6 +954,17 @@ fn the_envelope_names_its_version() {
         errors.to_string(),
         "`/usageStatistics/multiTenancy`: not part of usage-statistics 3.2.0, added in 3.4.0 [additionalProperties]"
     );
+    // An invalid version, then the key again: a validator keeps the last value (which may
+    // be valid), so the repeat is named too. (Found by a seed of the differential test.)
+    let repeated = br#"{"version": -1, "installationId": "x", "version": "3.4.0"}"#;
+    let errors = UpdateCheck::decode_self_versioned(repeated, &limits)
+        .err()
+        .unwrap();
+    let found: Vec<(&str, &str)> = errors
+        .iter()
+        .map(|e| (e.pointer.as_str(), e.rule))
+        .collect();
+    assert_eq!(found, [("/version", "type"), ("/version", "duplicateKey")]);
 }
 
 #[test]

@@ -424,6 +424,9 @@ fn claimed_version<T: Metrics>(key: &str, bytes: &[u8]) -> Result<Version, Viola
     struct Scan<'k> {
         key: &'k str,
         found: Option<Result<Version, Violation>>,
+        /// Whether the key appears again after an invalid first value (a validator would
+        /// keep the last one, which may be valid: the violation must name the repeat).
+        repeated: bool,
         not_object: bool,
     }
     struct ScanVisitor<'s, 'k>(&'s mut Scan<'k>);
@@ -458,7 +461,19 @@ fn claimed_version<T: Metrics>(key: &str, bytes: &[u8]) -> Result<Version, Viola
                         )),
                         Err(error) => return Err(error),
                     };
+                    let invalid = found.is_err();
                     self.0.found = Some(found);
+                    if invalid {
+                        // Read on for a repeat of the key (what stops this read is not
+                        // reported: the payload is rejected for the version either way).
+                        while let Some(again) = map.next_key_seed(KeyEquals(self.0.key))? {
+                            if again {
+                                self.0.repeated = true;
+                                break;
+                            }
+                            map.next_value::<IgnoredAny>()?;
+                        }
+                    }
                     // Stop reading: the rest is decoded once the version is known.
                     return Err(A::Error::custom("found"));
                 }
@@ -475,12 +490,20 @@ fn claimed_version<T: Metrics>(key: &str, bytes: &[u8]) -> Result<Version, Viola
     let mut scan = Scan {
         key,
         found: None,
+        repeated: false,
         not_object: false,
     };
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     let result = deserializer.deserialize_any(ScanVisitor(&mut scan));
     match (scan.found, result) {
         (Some(Ok(version)), _) => Ok(version),
+        (Some(Err(violation)), _) if scan.repeated => {
+            let pointer = violation.pointer.clone();
+            Err(Violations(vec![
+                violation,
+                Violation::new(pointer, "duplicateKey", runtime::repeated_key(key)),
+            ]))
+        }
         (Some(Err(violation)), _) => Err(Violations(vec![violation])),
         (None, Err(error)) if !scan.not_object && !error.is_data() => Err(Violations::single(
             "",

@@ -132,6 +132,13 @@ impl<'v> DecodeCx<'v> {
     }
 }
 
+/// The message of a `duplicateKey` violation.
+pub(super) fn repeated_key(key: &str) -> String {
+    format!(
+        "the key \"{key}\" appears more than once (ambiguous: rejected, where a JSON Schema validator would keep the last value)"
+    )
+}
+
 /// Reads a value of type `T` with [`MetricValue::decode_metric`].
 struct Seed<'a, 'v, T> {
     cx: &'a mut DecodeCx<'v>,
@@ -1065,10 +1072,7 @@ where
                         }
                         // A repeat is reported whether or not the first value was valid.
                         if seen.contains(&index) {
-                            let message = format!(
-                                "the key \"{variant}\" appears more than once (ambiguous: rejected, where a JSON Schema validator would keep the last value)"
-                            );
-                            cx.violate(segment(variant), "duplicateKey", message);
+                            cx.violate(segment(variant), "duplicateKey", repeated_key(variant));
                         } else {
                             seen.push(index);
                         }
@@ -1418,10 +1422,7 @@ impl<T: DecodeFields, const N: usize, M: ReadMode> FieldReader<T, N, M> {
                 cx.violate(segment(name), "additionalProperties", message);
             }
             Some(_) if self.state[index] == FieldState::Seen => {
-                let message = format!(
-                    "the key \"{name}\" appears more than once (ambiguous: rejected, where a JSON Schema validator would keep the last value)"
-                );
-                cx.violate(segment(name), "duplicateKey", message);
+                cx.violate(segment(name), "duplicateKey", repeated_key(name));
             }
             Some(field) => {
                 // Reported once, so that a repeat is reported as a duplicate too.
