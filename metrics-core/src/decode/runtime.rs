@@ -911,34 +911,16 @@ pub(crate) fn decode_option<'de, D: de::Deserializer<'de>, T: MetricValue>(
     deserializer.deserialize_option(OptionVisitor::<T>(cx, std::marker::PhantomData))
 }
 
-/// `decode_accept` of an `Option` (its own visitor: an `Option<Option<T>>` to unwrap would
-/// cost layout conversions, measured as stalls).
+/// `decode_accept` of an `Option`: [`accept_option_into`], taken out of its slot. (A
+/// struct's fields are read into their slots; this is for a map's values.)
 #[inline]
 pub(crate) fn accept_option<'de, D: de::Deserializer<'de>, T: MetricValue>(
     cx: &mut DecodeCx<'_>,
     deserializer: D,
 ) -> Result<Option<T>, D::Error> {
-    struct OptionVisitor<'a, 'v, T>(&'a mut DecodeCx<'v>, std::marker::PhantomData<T>);
-    impl<'de, T: MetricValue> Visitor<'de> for OptionVisitor<'_, '_, T> {
-        type Value = Option<T>;
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("a value or null")
-        }
-        fn visit_none<E>(self) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_unit<E>(self) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        #[inline]
-        fn visit_some<D: de::Deserializer<'de>>(
-            self,
-            deserializer: D,
-        ) -> Result<Self::Value, D::Error> {
-            T::decode_accept(self.0, deserializer).map(Some)
-        }
-    }
-    deserializer.deserialize_option(OptionVisitor::<T>(cx, std::marker::PhantomData))
+    let mut slot = None;
+    accept_option_into(cx, deserializer, &mut slot)?;
+    accepted(slot)
 }
 
 /// `decode_accept_into` of an `Option`: `null`, or `T` read into the slot's inner one.
@@ -1240,40 +1222,13 @@ pub fn accept_struct<'de, D: de::Deserializer<'de>, T: DecodeFields>(
     cx: &mut DecodeCx<'_>,
     deserializer: D,
 ) -> Result<T, D::Error> {
-    struct StructVisitor<'a, 'v, T>(&'a mut DecodeCx<'v>, std::marker::PhantomData<T>);
-    impl<'de, T: DecodeFields> Visitor<'de> for StructVisitor<'_, '_, T> {
-        type Value = T;
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            write!(f, "an object ({})", T::NAME)
-        }
-        #[inline]
-        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
-            read_accepted_struct(self.0, map)
-        }
-    }
-    deserializer.deserialize_map(StructVisitor::<T>(cx, std::marker::PhantomData))
+    let mut slot = None;
+    accept_struct_into(cx, deserializer, &mut slot)?;
+    accepted(slot)
 }
 
-/// The accepting read of a struct's object, within the limits.
-#[inline(always)]
-fn read_accepted_struct<'de, A: MapAccess<'de>, T: DecodeFields>(
-    cx: &mut DecodeCx<'_>,
-    map: A,
-) -> Result<T, A::Error> {
-    cx.enter::<Accept, _>()?;
-    // The accepting read takes each field once and stops at any other key, so it reads no
-    // more entries than the struct has fields: the entry limit is only checked (by the
-    // validating read) when it is lower than that.
-    if T::fields().len() > cx.limits.max_map_entries {
-        return Err(not_accepted());
-    }
-    let value = accepted(T::decode_fields::<A, Accept>(cx, map)?);
-    cx.leave();
-    value
-}
-
-/// `decode_accept_into` of a `#[derive(Metrics)]` struct: [`accept_struct`], storing the
-/// struct in the slot from inside the visitor (not returned through serde_json's layers).
+/// `decode_accept_into` of a `#[derive(Metrics)]` struct: its object, within the limits,
+/// stored in the slot from inside the visitor (not returned through serde_json's layers).
 #[inline]
 pub fn accept_struct_into<'de, D: de::Deserializer<'de>, T: DecodeFields>(
     cx: &mut DecodeCx<'_>,
@@ -1288,7 +1243,16 @@ pub fn accept_struct_into<'de, D: de::Deserializer<'de>, T: DecodeFields>(
         }
         #[inline]
         fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<(), A::Error> {
-            *self.1 = Some(read_accepted_struct(self.0, map)?);
+            let cx = self.0;
+            cx.enter::<Accept, _>()?;
+            // The accepting read takes each field once and stops at any other key, so it
+            // reads no more entries than the struct has fields: the entry limit is only
+            // checked (by the validating read) when it is lower than that.
+            if T::fields().len() > cx.limits.max_map_entries {
+                return Err(not_accepted());
+            }
+            *self.1 = Some(accepted(T::decode_fields::<A, Accept>(cx, map)?)?);
+            cx.leave();
             Ok(())
         }
     }
@@ -1310,7 +1274,7 @@ pub struct FieldReader<T, const N: usize, M> {
     /// `state` at the end: that load spans the state's many small stores and stalls.)
     missing: usize,
     /// The entries read, for the entry limit (counted by the validating read only: see
-    /// [`accept_struct`]).
+    /// [`accept_struct_into`]).
     entries: usize,
     /// How many violations were recorded before this struct (validating read only).
     since: usize,
@@ -1363,7 +1327,7 @@ impl<T: DecodeFields, const N: usize, M: ReadMode> FieldReader<T, N, M> {
             let Some(index) = map.next_key_seed(seed)? else {
                 return Ok(None);
             };
-            // Not counted: see `accept_struct`.
+            // Not counted: see `accept_struct_into`.
             return match self.state.get_mut(index) {
                 Some(state @ FieldState::Expected) => {
                     *state = FieldState::Seen;
