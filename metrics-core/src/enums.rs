@@ -80,9 +80,7 @@ pub trait MetricEnum: 'static {
         if name.iter().any(|byte| *byte < b' ') {
             return None;
         }
-        Self::variants()
-            .iter()
-            .position(|v| v.name().as_bytes() == name)
+        Self::variant_by_name(std::str::from_utf8(name).ok()?)
     }
 
     /// The value of the variant at `index` in [`MetricEnum::variants`] (set by the derive;

@@ -314,7 +314,11 @@ plain_metric! {
         "$comment": "a percentage, 0 to 100"
     }),
         decode: |cx, de| Ok(decode::decode_percent(cx, de)?.and_then(|v| Percent::new(v).ok())),
-        accept: |de| decode::accepted(Percent::new(decode::accept_typed(de)?).ok()),
+        accept: |de| {
+            let mut slot = None;
+            decode::accept_percent_into(de, &mut slot)?;
+            decode::accepted(slot)
+        },
         accept_into: |de, slot| decode::accept_percent_into(de, slot),
         absent: Percent::default();
     Bytes => Shape::Bytes, schemars::json_schema!({
@@ -522,9 +526,10 @@ impl<K: MapKey, V: MetricValue> MetricValue for BTreeMap<K, V> {
         release: Release,
         serializer: S,
     ) -> Result<S::Ok, S::Error> {
-        // Keys whose variant does not exist at the release are not sent. A human-readable
-        // format (JSON) delimits a map and takes no length; for the others, the derive looks
-        // up the few variants the release lacks instead of counting every entry.
+        // Keys whose variant does not exist at the release are not sent. The length is given
+        // only to a format that is not human-readable (a heuristic for "needs it": JSON
+        // delimits a map; a compact format may not); for those, the derive looks up the few
+        // variants the release lacks instead of counting every entry.
         let len = if serializer.is_human_readable() {
             None
         } else {

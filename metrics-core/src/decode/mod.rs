@@ -547,12 +547,11 @@ impl Visitor<'_> for KeyEquals<'_> {
 
 /// Parses a version string exactly as the schema's semver pattern allows it: the semver
 /// grammar (no leading zeros, no empty identifiers, no `v` prefix or whitespace) that
-/// `semver::Version::parse` implements, with numbers of at most 19 digits. Inlined into the
-/// decoder's visitor, so that the version is moved once.
-#[inline]
+/// `semver::Version::parse` implements, with numbers of at most 19 digits.
 pub(crate) fn strict_version(text: &str) -> Option<Version> {
     let mut slot = None;
-    strict_version_into(text, &mut slot).then_some(slot?)
+    strict_version_into(text, &mut slot);
+    slot
 }
 
 /// [`strict_version`] into `slot`, for the accepting read: whether `text` is a version (the

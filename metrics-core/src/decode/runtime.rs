@@ -617,6 +617,13 @@ fn variant_exists<E: MetricEnum>(index: usize, release: Release) -> bool {
     E::ALWAYS || E::variants()[index].availability().exists_at(release)
 }
 
+/// For the accepting read: the index of the variant named by the raw bytes `name`, if it
+/// exists at `release`.
+#[inline]
+fn raw_variant_at<E: MetricEnum>(name: &[u8], release: Release) -> Option<usize> {
+    E::variant_by_raw_name(name).filter(|&index| variant_exists::<E>(index, release))
+}
+
 /// "added in 3.4.0" / "removed in 2019.1.0", for something that does not exist at `release`.
 fn when(since: Option<&Version>, until: Option<&Version>, release: Release) -> String {
     match (since, until) {
@@ -764,7 +771,11 @@ pub(crate) fn accept_percent_into<'de, D: de::Deserializer<'de>>(
         #[inline]
         fn store<E: de::Error>(self, value: f64) -> Result<(), E> {
             *self.0 = crate::types::Percent::new(value).ok();
-            accepted(self.0.as_ref().map(|_| ()))
+            if self.0.is_some() {
+                Ok(())
+            } else {
+                Err(not_accepted())
+            }
         }
     }
     impl Visitor<'_> for PercentVisitor<'_> {
@@ -828,9 +839,7 @@ pub fn accept_enum<'de, D: de::Deserializer<'de>, E: MetricEnum>(
         }
         #[inline]
         fn visit_bytes<Er: de::Error>(self, v: &[u8]) -> Result<E, Er> {
-            let index =
-                E::variant_by_raw_name(v).filter(|&index| variant_exists::<E>(index, self.0));
-            accepted(index.and_then(E::from_variant_index))
+            accepted(raw_variant_at::<E>(v, self.0).and_then(E::from_variant_index))
         }
         #[inline]
         fn visit_str<Er: de::Error>(self, v: &str) -> Result<E, Er> {
@@ -977,10 +986,7 @@ where
             let mut entries = 0;
             let release = cx.release;
             loop {
-                let seed = AcceptKey(|name: &[u8]| {
-                    K::variant_by_raw_name(name)
-                        .filter(|&index| variant_exists::<K>(index, release))
-                });
+                let seed = AcceptKey(|name: &[u8]| raw_variant_at::<K>(name, release));
                 let Some(index) = map.next_key_seed(seed)? else {
                     break;
                 };
