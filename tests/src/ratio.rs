@@ -41,19 +41,18 @@ const BATCH: Duration = Duration::from_millis(1);
 /// Times `base` and `ours` in `ROUNDS` rounds of batches of about `BATCH` each, the
 /// order alternating from round to round.
 pub fn interleaved(mut base: impl FnMut(), mut ours: impl FnMut()) -> Ratio {
-    let (rounds, batch) = (ROUNDS, BATCH);
     // Warm up both, and size the batch by the slower of the two.
     let mut iterations = 1u64;
     loop {
         let slowest = time(&mut base, iterations).max(time(&mut ours, iterations));
-        if slowest * iterations as f64 >= batch.as_secs_f64() / 4.0 {
-            iterations = ((batch.as_secs_f64() / slowest) as u64).max(1);
+        if slowest * iterations as f64 >= BATCH.as_secs_f64() / 4.0 {
+            iterations = ((BATCH.as_secs_f64() / slowest) as u64).max(1);
             break;
         }
         iterations *= 2;
     }
     let (mut bases, mut ourss, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
-    for round in 0..rounds {
+    for round in 0..ROUNDS {
         let (b, o) = if round % 2 == 0 {
             let b = time(&mut base, iterations);
             (b, time(&mut ours, iterations))

@@ -348,23 +348,29 @@ fn the_table_has_a_pre_release_at_every_boundary() {
 }
 
 /// The mutant that this table must catch (`tests/mutants/prerelease-below-release.patch`)
-/// still applies to the code it mutates: a change there that breaks the patch fails here,
-/// not silently when someone next tries it.
+/// still applies to the code it mutates (its context lines; whether it compiles is seen when
+/// it is applied): a change there that breaks the patch fails here, not silently when
+/// someone next tries it. While the mutant is applied, as its instructions say before
+/// running this file, the patch reverses instead, and this test passes.
 #[test]
 fn the_mutant_still_applies() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let output = std::process::Command::new("git")
-        .args([
-            "apply",
-            "--check",
-            "tests/mutants/prerelease-below-release.patch",
-        ])
-        .current_dir(&root)
-        .output()
-        .expect("git runs");
+    let check = |reverse: bool| {
+        let mut command = std::process::Command::new("git");
+        command.args(["apply", "--check"]);
+        if reverse {
+            command.arg("-R");
+        }
+        command
+            .arg("tests/mutants/prerelease-below-release.patch")
+            .current_dir(&root)
+            .output()
+            .expect("git runs")
+    };
+    let forward = check(false);
     assert!(
-        output.status.success(),
+        forward.status.success() || check(true).status.success(),
         "the mutant no longer applies; update its context lines: {}",
-        String::from_utf8_lossy(&output.stderr)
+        String::from_utf8_lossy(&forward.stderr)
     );
 }
