@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use metrics_core::{Bytes, Percent, Sha1Digest, Version};
+use metrics_core::{Bytes, Limits, Metrics, Percent, Sha1Digest, Version};
 use serde::{Deserialize, Serialize};
 
 pub mod ratio;
@@ -212,4 +212,37 @@ impl shapes::Shape for schema::UsageStatistics {
     fn half(&self) -> PlainStatistics32 {
         plain_sample_32()
     }
+}
+
+/// `decode`'s two reads, alone, on `bytes` under `limits`: whether the accepting read takes
+/// the payload, or what is wrong when it takes one that the validating read rejects or reads
+/// as another value (for the differential and fuzz tests).
+pub fn two_reads<T: Metrics>(
+    version: &Version,
+    bytes: &[u8],
+    limits: &Limits,
+) -> Result<bool, String> {
+    use metrics_core::__private::{read_accepting, read_validating};
+    let Some(accepted) = read_accepting::<T>(version, bytes, limits) else {
+        return Ok(false);
+    };
+    let text = String::from_utf8_lossy(bytes);
+    let validated = match read_validating::<T>(version, bytes, limits) {
+        Ok(validated) => validated,
+        Err(errors) => {
+            return Err(format!(
+                "at {version} with {limits:?}: the accepting read takes what the validating read rejects ({errors}): {text}"
+            ));
+        }
+    };
+    let (ours, theirs) = (
+        serde_json::to_value(accepted.value().at(version)).unwrap(),
+        serde_json::to_value(validated.value().at(version)).unwrap(),
+    );
+    if ours != theirs {
+        return Err(format!(
+            "at {version} with {limits:?}: the two reads give different values ({ours} and {theirs}): {text}"
+        ));
+    }
+    Ok(true)
 }

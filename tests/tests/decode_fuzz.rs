@@ -140,34 +140,6 @@ fn valid<T: Metrics>(version: &Version, value: &Value) -> bool {
     validator.is_valid(value)
 }
 
-/// `decode`'s two reads, alone, agree on `bytes` under `limits`: what the accepting read
-/// takes, the validating read accepts with the same value.
-fn reads_agree<T: Metrics>(
-    version: &Version,
-    bytes: &[u8],
-    limits: &Limits,
-) -> Result<(), TestCaseError> {
-    use metrics_core::__private::{read_accepting, read_validating};
-    if let Some(accepted) = read_accepting::<T>(version, bytes, limits) {
-        let validated = read_validating::<T>(version, bytes, limits);
-        let text = String::from_utf8_lossy(bytes);
-        let Ok(validated) = validated else {
-            return Err(TestCaseError::fail(format!(
-                "at {version} with {limits:?}: the accepting read takes what the validating read rejects: {text}"
-            )));
-        };
-        prop_assert_eq!(
-            serde_json::to_value(accepted.value().at(version)).unwrap(),
-            serde_json::to_value(validated.value().at(version)).unwrap(),
-            "at {} with {:?}: the two reads give different values: {}",
-            version,
-            limits,
-            text
-        );
-    }
-    Ok(())
-}
-
 /// Limits under which the two reads are compared: the default, and the tightest that the
 /// samples meet (one entry per field of the widest struct, the sample's depth), and tighter
 /// still.
@@ -189,7 +161,8 @@ fn no_panic_and_sound(bytes: &[u8]) -> Result<usize, TestCaseError> {
     for version in VERSIONS {
         let version = Version::parse(version).unwrap();
         for compared in &compared_limits() {
-            reads_agree::<UsageStatistics>(&version, bytes, compared)?;
+            metrics_tests::two_reads::<UsageStatistics>(&version, bytes, compared)
+                .map_err(TestCaseError::fail)?;
         }
         if UsageStatistics::decode_with(&version, bytes, &limits).is_ok() {
             accepted += 1;
